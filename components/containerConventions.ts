@@ -1,0 +1,104 @@
+/**
+ * Conventions every container of this package follows: how names are formed,
+ * how host ports are published, how logs rotate and how containers are
+ * labelled. They live in one place so that the components cannot drift apart
+ * on the properties an operator relies on (no port open beyond loopback by
+ * accident, no unbounded log file, every container findable by label).
+ */
+
+/** Address host ports bind to unless a caller asks for another one explicitly. */
+export const DEFAULT_HOST_IP = "127.0.0.1";
+
+/** Label prefix shared by every container, network and volume this package creates. */
+export const LABEL_PREFIX = "zookeeper-docker";
+
+/** json-file with rotation: Docker's default driver keeps logs forever otherwise. */
+export const LOG_DRIVER = "json-file";
+export const LOG_OPTS: Readonly<Record<string, string>> = Object.freeze({ "max-size": "10m", "max-file": "3" });
+
+/** One published port, as the docker provider expects it. */
+export interface PortBinding {
+    internal: number;
+    external: number;
+    ip: string;
+    protocol: "tcp";
+}
+
+/** A container port and the host port it should be published on, if any. */
+export interface PortRequest {
+    /** Port inside the container. */
+    internal: number;
+    /** Host port; when undefined the port is not published at all. */
+    external?: number;
+}
+
+/**
+ * Turns port requests into provider port bindings. Ports without a host port
+ * are left unpublished, so a container is reachable from the host only when
+ * the caller asked for it, and then only on loopback unless `hostIp` says
+ * otherwise.
+ */
+export function computePortBindings(requests: readonly PortRequest[], hostIp?: string): PortBinding[] {
+    const ip = hostIp ?? DEFAULT_HOST_IP;
+    const bindings: PortBinding[] = [];
+    for (const request of requests) {
+        if (request.external === undefined) {
+            continue;
+        }
+        validatePort("internal", request.internal);
+        validatePort("external", request.external);
+        bindings.push({ internal: request.internal, external: request.external, ip, protocol: "tcp" });
+    }
+    return bindings;
+}
+
+function validatePort(which: string, port: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`${which} port ${port} is not allowed: must be an integer between 1 and 65535`);
+    }
+}
+
+/**
+ * Prefix for every Docker object of one component in one stack, e.g.
+ * `zk-dev`. Docker names are global per daemon, so the stack is part of the
+ * name and two stacks on one daemon never collide. The result is also used as
+ * a DNS name on the container network, hence lower case letters, digits and
+ * single dashes only.
+ */
+export function computeNamePrefix(componentName: string, stack: string): string {
+    const sanitize = (s: string) =>
+        s
+            .toLowerCase()
+            .replace(/[^a-z0-9-]+/g, "-")
+            .replace(/-+/g, "-")
+            .replace(/^-|-$/g, "");
+    const prefix = [sanitize(componentName), sanitize(stack)].filter((s) => s.length > 0).join("-");
+    if (prefix.length === 0) {
+        throw new Error(`name prefix from component "${componentName}" and stack "${stack}" is empty after sanitizing`);
+    }
+    // Leaves room for suffixes such as "-gate-255-0123456789ab" within the
+    // 63 characters a DNS label allows.
+    if (prefix.length > 40) {
+        throw new Error(`name prefix "${prefix}" is too long: must be at most 40 characters`);
+    }
+    return prefix;
+}
+
+/** Docker labels in the provider's list form. */
+export function renderLabels(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {
+    return Object.keys(labels)
+        .sort()
+        .map((key) => ({ label: `${LABEL_PREFIX}.${key}`, value: labels[key] }));
+}
+
+/**
+ * Shape of a Prometheus scrape target that lives inside a container network.
+ * Kept as plain strings (not Outputs) so that the Prometheus configuration is
+ * plain text and does not change when a container is merely replaced.
+ */
+export interface ScrapeTarget {
+    /** host:port resolvable on the container network. */
+    address: string;
+    /** Extra Prometheus labels for this target. */
+    labels: Readonly<Record<string, string>>;
+}

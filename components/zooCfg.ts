@@ -1,0 +1,235 @@
+/**
+ * Pure rendering of a ZooKeeper server's configuration: zoo.cfg, the JVM heap
+ * and flags. Everything here is deterministic text so it can be tested without
+ * Docker and so that identical settings never cause a container replacement.
+ */
+
+/** Port clients connect to. */
+export const CLIENT_PORT = 2181;
+/** Port followers use to talk to the leader. */
+export const QUORUM_PORT = 2888;
+/** Port used for leader election. */
+export const ELECTION_PORT = 3888;
+/** Port the Prometheus metrics provider listens on. */
+export const METRICS_PORT = 7000;
+
+/** Four-letter-word commands ZooKeeper 3.9 knows. */
+export const KNOWN_FOUR_LETTER_WORDS: readonly string[] = Object.freeze([
+    "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro",
+    "mntr", "ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs",
+]);
+
+/**
+ * Default whitelist: `srvr` is what the health check and the rolling-update
+ * gates ask, `mntr` is there for operators' monitoring tools. Everything else
+ * stays off because several commands (dump, wchc, cons) expose session and
+ * path details to anyone who can reach the client port.
+ */
+export const DEFAULT_FOUR_LETTER_WORDS: readonly string[] = Object.freeze(["srvr", "mntr"]);
+
+/** One member of the ensemble as it appears in every server's zoo.cfg. */
+export interface ZooKeeperServerEntry {
+    /** The `myid` of the server, 1..255. */
+    id: number;
+    /** Host name resolvable by every other member (the container name / network alias). */
+    host: string;
+}
+
+/** Everything zoo.cfg is rendered from. */
+export interface ZooCfgSettings {
+    tickTime: number;
+    initLimit: number;
+    syncLimit: number;
+    maxClientCnxns: number;
+    autopurgeIntervalHours: number;
+    autopurgeSnapRetainCount: number;
+    fourLetterWords: readonly string[];
+    /** All members, including the server this file is for. One entry means standalone. */
+    servers: readonly ZooKeeperServerEntry[];
+    /** Additional keys; must not name a managed key (see MANAGED_ZOO_CFG_KEYS). */
+    extraConfig?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Keys this package sets itself. Letting extraConfig override them would break
+ * assumptions the rest of the package makes (paths of the volumes, the ports
+ * Prometheus scrapes and the gates probe, one identical server list).
+ */
+export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
+    "tickTime",
+    "initLimit",
+    "syncLimit",
+    "dataDir",
+    "dataLogDir",
+    "clientPort",
+    "clientPortAddress",
+    "secureClientPort",
+    "maxClientCnxns",
+    "autopurge.purgeInterval",
+    "autopurge.snapRetainCount",
+    "4lw.commands.whitelist",
+    "admin.enableServer",
+    "metricsProvider.className",
+    "metricsProvider.httpPort",
+    "metricsProvider.exportJvmInfo",
+    "standaloneEnabled",
+    "reconfigEnabled",
+    "dynamicConfigFile",
+]);
+
+/** Why an extra key is refused, or undefined if it may be set. */
+function extraKeyProblem(key: string): string | undefined {
+    if (MANAGED_ZOO_CFG_KEYS.includes(key) || /^server\.\d+$/.test(key) || /^group\.\d+$/.test(key) || /^weight\.\d+$/.test(key)) {
+        return "is managed by zookeeper-docker and cannot be overridden";
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(key)) {
+        return "is not a valid zoo.cfg key: must start with a letter and contain only letters, digits, '.' and '_'";
+    }
+    return undefined;
+}
+
+/**
+ * Checks extraConfig. Throws one error naming every offending key, so a
+ * typo-free config never silently loses a managed setting.
+ */
+export function validateExtraConfig(extraConfig: Readonly<Record<string, string>>): void {
+    const problems: string[] = [];
+    for (const key of Object.keys(extraConfig)) {
+        const problem = extraKeyProblem(key);
+        if (problem !== undefined) {
+            problems.push(`extraConfig key "${key}" ${problem}`);
+            continue;
+        }
+        const value = extraConfig[key];
+        if (typeof value !== "string" || /[\r\n]/.test(value)) {
+            problems.push(`extraConfig key "${key}" has a value that is not a single-line string`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(problems.join("; "));
+    }
+}
+
+/** Checks a four-letter-word whitelist; `srvr` is required because health checks and gates use it. */
+export function validateFourLetterWords(words: readonly string[]): void {
+    const unknown = words.filter((w) => !KNOWN_FOUR_LETTER_WORDS.includes(w));
+    if (unknown.length > 0) {
+        throw new Error(
+            `fourLetterWords ${JSON.stringify(unknown)} are not allowed: must be among ${KNOWN_FOUR_LETTER_WORDS.join(", ")}`,
+        );
+    }
+    if (!words.includes("srvr")) {
+        throw new Error(`fourLetterWords ${JSON.stringify(words)} are not allowed: must include "srvr" (used by health checks)`);
+    }
+}
+
+/** Checks that a host name is safe to put into zoo.cfg and shell scripts. */
+export function validateHostName(host: string): void {
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(host)) {
+        throw new Error(`host name "${host}" is not allowed: must be a DNS label of lower case letters, digits and dashes`);
+    }
+    if (host === "0" || host === "0.0.0.0") {
+        throw new Error(`host name "${host}" is not allowed: a wildcard address is not a peer address`);
+    }
+}
+
+/** The `server.N=` lines, identical for every member. Empty for a standalone server. */
+export function renderServerLines(servers: readonly ZooKeeperServerEntry[]): string[] {
+    if (servers.length <= 1) {
+        return [];
+    }
+    return [...servers]
+        .sort((a, b) => a.id - b.id)
+        .map((s) => `server.${s.id}=${s.host}:${QUORUM_PORT}:${ELECTION_PORT};${CLIENT_PORT}`);
+}
+
+/**
+ * Renders zoo.cfg. The same settings always give the same text, and every
+ * member of an ensemble gets the same text: the server's own identity comes
+ * from /data/myid, not from this file.
+ */
+export function renderZooCfg(settings: ZooCfgSettings): string {
+    const servers = settings.servers;
+    if (servers.length === 0) {
+        throw new Error("servers is empty: an ensemble needs at least one server");
+    }
+    const ids = new Set<number>();
+    for (const s of servers) {
+        if (!Number.isInteger(s.id) || s.id < 1 || s.id > 255) {
+            throw new Error(`server id ${s.id} is not allowed: must be an integer between 1 and 255`);
+        }
+        if (ids.has(s.id)) {
+            throw new Error(`server id ${s.id} appears twice: ids must be unique`);
+        }
+        ids.add(s.id);
+        validateHostName(s.host);
+    }
+    validateFourLetterWords(settings.fourLetterWords);
+    const extra = settings.extraConfig ?? {};
+    validateExtraConfig(extra);
+
+    const standalone = servers.length === 1;
+    const lines = [
+        "# Rendered by pulumi-zookeeper-docker; changes made inside the container are lost on replacement.",
+        `tickTime=${settings.tickTime}`,
+        `initLimit=${settings.initLimit}`,
+        `syncLimit=${settings.syncLimit}`,
+        "dataDir=/data",
+        "dataLogDir=/datalog",
+        `clientPort=${CLIENT_PORT}`,
+        `maxClientCnxns=${settings.maxClientCnxns}`,
+        // The official image leaves autopurge off, which fills the data volume over time.
+        `autopurge.purgeInterval=${settings.autopurgeIntervalHours}`,
+        `autopurge.snapRetainCount=${settings.autopurgeSnapRetainCount}`,
+        `4lw.commands.whitelist=${settings.fourLetterWords.join(",")}`,
+        // The AdminServer (Jetty on 8080) is an extra unauthenticated surface nothing here uses.
+        "admin.enableServer=false",
+        "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+        `metricsProvider.httpPort=${METRICS_PORT}`,
+        "metricsProvider.exportJvmInfo=true",
+        `standaloneEnabled=${standalone ? "true" : "false"}`,
+        // Membership is owned by the Pulumi program; dynamic reconfiguration would fight it.
+        "reconfigEnabled=false",
+    ];
+    for (const key of Object.keys(extra).sort()) {
+        lines.push(`${key}=${extra[key]}`);
+    }
+    lines.push(...renderServerLines(servers));
+    return lines.join("\n") + "\n";
+}
+
+/** Smallest container memory limit a server is allowed, in MB. */
+export const MIN_SERVER_MEMORY_MB = 128;
+/** Smallest heap handed to the JVM, in MB. */
+export const MIN_HEAP_MB = 64;
+/** Largest heap: above ~32 GB the JVM loses compressed object pointers. */
+export const MAX_HEAP_MB = 31744;
+
+/**
+ * JVM heap for a container memory limit: half of the limit, at least
+ * 64 MB and at most 31 GB. The other half is left for metaspace, thread
+ * stacks, direct buffers and the page cache ZooKeeper's transaction log
+ * fsyncs go through; a heap close to the limit gets the container OOM-killed
+ * instead of the JVM reporting an OutOfMemoryError.
+ */
+export function computeHeapMb(memoryMb: number): number {
+    if (!Number.isInteger(memoryMb) || memoryMb < MIN_SERVER_MEMORY_MB) {
+        throw new Error(`memoryMb ${memoryMb} is not allowed: must be an integer of at least ${MIN_SERVER_MEMORY_MB}`);
+    }
+    return Math.min(MAX_HEAP_MB, Math.max(MIN_HEAP_MB, Math.floor(memoryMb / 2)));
+}
+
+/**
+ * JVMFLAGS for a server. `electionPortBindRetry=0` makes the election
+ * listener retry binding forever: a freshly replaced container may start
+ * before Docker's DNS knows its own name, and the default of three retries
+ * would leave it out of the ensemble for good.
+ */
+export function renderJvmFlags(heapMb: number): string {
+    return [
+        `-Xmx${heapMb}m`,
+        `-Xms${heapMb}m`,
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Dzookeeper.electionPortBindRetry=0",
+    ].join(" ");
+}
