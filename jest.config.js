@@ -23,7 +23,8 @@ const projects = [
 
 const appDir = path.join(__dirname, "app");
 if (fs.existsSync(path.join(appDir, "jest.config.js")) && fs.existsSync(path.join(appDir, "test"))) {
-    projects.push(appDir);
+    // app/'s own config (its rootDir is app/), named so --selectProjects works.
+    projects.push({ displayName: "app", ...require(path.join(appDir, "jest.config.js")) });
 }
 
 module.exports = {

@@ -1,0 +1,72 @@
+/**
+ * pulumi-zookeeper-docker: Pulumi components that run Apache ZooKeeper
+ * ensembles, a sample client application and Prometheus/Alertmanager/Grafana
+ * monitoring as Docker containers.
+ */
+export { ZooKeeperNode, type ZooKeeperNodeArgs, ZOOKEEPER_HEALTHCHECK_TEST, DEFAULT_SERVER_MEMORY_MB } from "./components/zookeeperNode";
+export {
+    ZooKeeperEnsemble,
+    type ZooKeeperEnsembleArgs,
+    DEFAULT_ENSEMBLE_SIZE,
+    DEFAULT_ROLL_TIMEOUT_SECONDS,
+    computeHostPort,
+    computeServerEntries,
+    renderConnectionString,
+    validateEnsembleSize,
+} from "./components/zookeeperEnsemble";
+export {
+    ClientAppService,
+    type ClientAppServiceArgs,
+    APP_PORT,
+    APP_HEALTHCHECK_TEST,
+    renderZooKeeperConnect,
+    validateChroot,
+    validateReplicas,
+} from "./components/clientAppService";
+export { MonitoringStack, type MonitoringStackArgs, GRAFANA_PORT, GRAFANA_PASSWORD_FILE } from "./components/monitoringStack";
+export {
+    CLIENT_PORT,
+    ELECTION_PORT,
+    METRICS_PORT,
+    QUORUM_PORT,
+    DEFAULT_FOUR_LETTER_WORDS,
+    KNOWN_FOUR_LETTER_WORDS,
+    MANAGED_ZOO_CFG_KEYS,
+    type ZooCfgSettings,
+    type ZooKeeperServerEntry,
+    computeHeapMb,
+    renderJvmFlags,
+    renderServerLines,
+    renderZooCfg,
+    validateExtraConfig,
+    validateFourLetterWords,
+    validateHostName,
+} from "./components/zooCfg";
+export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/rollGates";
+export {
+    type AlertRule,
+    type AlertRuleSettings,
+    type AlertmanagerSettings,
+    type PrometheusConfigSettings,
+    buildAlertRules,
+    computeQuorum,
+    renderAlertRules,
+    renderAlertmanagerConfig,
+    renderPrometheusConfig,
+    validateDuration,
+} from "./components/prometheusConfig";
+export {
+    collectDashboardExpressions,
+    renderDashboardProvider,
+    renderGrafanaDatasource,
+    renderZooKeeperDashboard,
+} from "./components/grafanaProvisioning";
+export { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "./components/zookeeperMetrics";
+export {
+    DEFAULT_HOST_IP,
+    type PortBinding,
+    type PortRequest,
+    type ScrapeTarget,
+    computeNamePrefix,
+    computePortBindings,
+} from "./components/containerConventions";

@@ -1,0 +1,253 @@
+import {
+    DOCKER_CONTAINER,
+    DOCKER_NETWORK,
+    DOCKER_REMOTE_IMAGE,
+    DOCKER_VOLUME,
+    RecordingMocks,
+    Registration,
+    envMap,
+    resolve,
+    setupMocks,
+    upload,
+} from "./mocks";
+
+const mocks: RecordingMocks = setupMocks("dev");
+
+// Imported after the mocks are installed, as Pulumi requires.
+import { ZooKeeperEnsemble } from "../../components/zookeeperEnsemble";
+import { PASS_MARKER } from "../../components/rollGates";
+
+async function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}) {
+    const before = mocks.registrations.length;
+    const ensemble = new ZooKeeperEnsemble(name, { image: "zookeeper:3.9.4", ...args });
+    await resolve(ensemble.readyGate.id);
+    await mocks.settle();
+    const mine = mocks.registrations.slice(before);
+    const containers = mine.filter((r) => r.type === DOCKER_CONTAINER);
+    const nodes = containers.filter((r) => /-\d+-container$/.test(r.name));
+    const rollGates = containers.filter((r) => r.name.includes("-roll-gate-"));
+    const readyGate = containers.find((r) => r.name.endsWith("-ready-gate"))!;
+    return { ensemble, mine, containers, nodes, rollGates, readyGate };
+}
+
+function serverLines(reg: Registration): string[] {
+    return upload(reg, "/conf/zoo.cfg")
+        .split("\n")
+        .filter((l) => l.startsWith("server."));
+}
+
+describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
+    let built: Awaited<ReturnType<typeof build>>;
+    beforeAll(async () => {
+        built = await build("zk", { memoryMb: 256 });
+    });
+
+    it("creates three servers named after the stack, with ids 1..3", () => {
+        expect(built.nodes.map((n) => n.inputs.name)).toEqual(["zk-dev-1", "zk-dev-2", "zk-dev-3"]);
+        expect(built.nodes.map((n) => n.inputs.hostname)).toEqual(["zk-dev-1", "zk-dev-2", "zk-dev-3"]);
+        expect(built.nodes.map((n) => upload(n, "/data/myid"))).toEqual(["1\n", "2\n", "3\n"]);
+    });
+
+    it("gives every server the identical server list", () => {
+        const expected = [
+            "server.1=zk-dev-1:2888:3888;2181",
+            "server.2=zk-dev-2:2888:3888;2181",
+            "server.3=zk-dev-3:2888:3888;2181",
+        ];
+        for (const node of built.nodes) {
+            expect(serverLines(node)).toEqual(expected);
+        }
+    });
+
+    it("puts the servers on a stack-specific network under their own names", () => {
+        const network = built.mine.find((r) => r.type === DOCKER_NETWORK)!;
+        expect(network.inputs.name).toBe("zk-dev-net");
+        for (const node of built.nodes) {
+            expect(node.inputs.networksAdvanced).toEqual([{ name: "zk-dev-net", aliases: [node.inputs.hostname] }]);
+        }
+    });
+
+    it("uses the image id, not the tag, so previews do not diff", () => {
+        const image = built.mine.find((r) => r.type === DOCKER_REMOTE_IMAGE)!;
+        expect(image.inputs).toEqual({ name: "zookeeper:3.9.4", keepLocally: true });
+        for (const node of built.nodes) {
+            expect(node.inputs.image).toMatch(/^sha256:[0-9a-f]{64}$/);
+        }
+    });
+
+    it("mounts per-server data and datalog volumes that are deleted with the stack by default", () => {
+        const volumes = built.mine.filter((r) => r.type === DOCKER_VOLUME);
+        expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
+            "zk-dev-1-data",
+            "zk-dev-1-datalog",
+            "zk-dev-2-data",
+            "zk-dev-2-datalog",
+            "zk-dev-3-data",
+            "zk-dev-3-datalog",
+        ]);
+        expect(volumes.every((v) => v.retainOnDelete === false)).toBe(true);
+        expect(built.nodes[1].inputs.volumes).toEqual([
+            { volumeName: "zk-dev-2-data", containerPath: "/data" },
+            { volumeName: "zk-dev-2-datalog", containerPath: "/datalog" },
+        ]);
+    });
+
+    it("derives the heap from the memory limit", () => {
+        for (const node of built.nodes) {
+            expect(node.inputs.memory).toBe(256);
+            expect(envMap(node).JVMFLAGS).toBe("-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0");
+            expect(envMap(node).ZK_SERVER_HEAP).toBe("128");
+        }
+    });
+
+    it("checks health with srvr and the server's Mode", () => {
+        const hc = built.nodes[0].inputs.healthcheck;
+        expect(hc.tests[0]).toBe("CMD-SHELL");
+        expect(hc.tests[1]).toContain("echo srvr | nc -w 2 127.0.0.1 2181");
+        expect(hc.tests[1]).toContain("^Mode: (leader|follower|standalone)");
+        expect(hc.interval).toBe("2s");
+    });
+
+    it("runs servers unprivileged with rotated logs and a graceful stop", () => {
+        for (const node of built.nodes) {
+            expect(node.inputs.user).toBe("1000:1000");
+            expect(node.inputs.capabilities).toEqual({ drops: ["ALL"] });
+            expect(node.inputs.restart).toBe("unless-stopped");
+            expect(node.inputs.logDriver).toBe("json-file");
+            expect(node.inputs.logOpts).toEqual({ "max-size": "10m", "max-file": "3" });
+            expect(node.inputs.destroyGraceSeconds).toBe(30);
+            expect(node.inputs.stopTimeout).toBe(30);
+            expect(node.deleteBeforeReplace).toBe(true);
+        }
+        expect(built.nodes[2].inputs.labels).toEqual(
+            expect.arrayContaining([
+                { label: "zookeeper-docker.stack", value: "dev" },
+                { label: "zookeeper-docker.component", value: "zookeeper" },
+                { label: "zookeeper-docker.server-id", value: "3" },
+            ]),
+        );
+    });
+
+    it("publishes no port unless asked", () => {
+        for (const node of built.nodes) {
+            expect(node.inputs.ports ?? []).toEqual([]);
+        }
+    });
+
+    it("chains roll gates: gate i follows server i, server i+1 waits on gate i through dependsOn only", () => {
+        expect(built.rollGates).toHaveLength(2);
+        for (let i = 0; i < 2; i++) {
+            const gate = built.rollGates[i];
+            const node = built.nodes[i];
+            const next = built.nodes[i + 1];
+            expect(envMap(gate).TARGET_CONTAINER_ID).toBe(node.id);
+            expect(Object.values(gate.propertyDependencies).flat()).toContain(node.urn);
+            expect(next.dependencies).toContain(gate.urn);
+            expect(Object.values(next.propertyDependencies).flat()).not.toContain(gate.urn);
+            expect(gate.inputs.command[0]).toContain("target=zk-dev-" + (i + 1));
+        }
+        expect(built.nodes[0].dependencies.some((u) => u.includes("gate"))).toBe(false);
+    });
+
+    it("makes gates one-shot containers whose failure fails the update", () => {
+        for (const gate of [...built.rollGates, built.readyGate]) {
+            expect(gate.inputs).toEqual(
+                expect.objectContaining({
+                    attach: true,
+                    mustRun: false,
+                    logs: true,
+                    rm: false,
+                    wait: true,
+                    waitTimeout: 135,
+                    entrypoints: ["/bin/bash", "-c"],
+                }),
+            );
+            expect(gate.inputs.healthcheck.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
+            expect(gate.inputs.networksAdvanced).toEqual([{ name: "zk-dev-net" }]);
+        }
+        // Unique per replacement: the name carries the target's id.
+        expect(built.rollGates[0].inputs.name).toBe(`zk-dev-gate-1-${built.nodes[0].id.substring(0, 12)}`);
+    });
+
+    it("waits for the whole ensemble in a ready gate that depends on every server", () => {
+        const ids = built.nodes.map((n) => n.id);
+        expect(envMap(built.readyGate).TARGET_CONTAINER_IDS).toBe(ids.join(","));
+        for (const node of built.nodes) {
+            expect(built.readyGate.dependencies).toContain(node.urn);
+        }
+        expect(built.readyGate.inputs.command[0]).toContain('servers="zk-dev-1 zk-dev-2 zk-dev-3"');
+    });
+
+    it("exposes connection strings", async () => {
+        expect(await resolve(built.ensemble.connectionString)).toBe("zk-dev-1:2181,zk-dev-2:2181,zk-dev-3:2181");
+        expect(await resolve(built.ensemble.hostConnectionString)).toBeUndefined();
+        expect(built.ensemble.nodes.map((n) => n.serverId)).toEqual([1, 2, 3]);
+    });
+});
+
+describe("ZooKeeperEnsemble options", () => {
+    it("publishes client and metrics ports on 127.0.0.1 from the bases", async () => {
+        const { nodes, ensemble } = await build("zkp", { clientHostPortBase: 21811, metricsHostPortBase: 17001 });
+        expect(nodes.map((n) => n.inputs.ports)).toEqual([1, 2, 3].map((i) => [
+            { internal: 2181, external: 21810 + i, ip: "127.0.0.1", protocol: "tcp" },
+            { internal: 7000, external: 17000 + i, ip: "127.0.0.1", protocol: "tcp" },
+        ]));
+        expect(await resolve(ensemble.hostConnectionString)).toBe("127.0.0.1:21811,127.0.0.1:21812,127.0.0.1:21813");
+    });
+
+    it("binds to another address only when given explicitly", async () => {
+        const { nodes } = await build("zkip", { clientHostPortBase: 22811, hostIp: "0.0.0.0" });
+        expect(nodes.map((n) => n.inputs.ports[0].ip)).toEqual(["0.0.0.0", "0.0.0.0", "0.0.0.0"]);
+    });
+
+    it("retains the data volumes on delete when asked", async () => {
+        const { mine } = await build("zkr", { retainDataOnDelete: true });
+        const volumes = mine.filter((r) => r.type === DOCKER_VOLUME);
+        expect(volumes).toHaveLength(6);
+        expect(volumes.every((v) => v.retainOnDelete)).toBe(true);
+    });
+
+    it("renders five identical server lists for five servers", async () => {
+        const { nodes, rollGates } = await build("zk5", { size: 5 });
+        const expected = [1, 2, 3, 4, 5].map((i) => `server.${i}=zk5-dev-${i}:2888:3888;2181`);
+        expect(nodes).toHaveLength(5);
+        for (const node of nodes) {
+            expect(serverLines(node)).toEqual(expected);
+        }
+        expect(rollGates).toHaveLength(4);
+    });
+
+    it("runs a single server standalone, without roll gates", async () => {
+        const { nodes, rollGates, readyGate } = await build("solo", { size: 1 });
+        expect(nodes).toHaveLength(1);
+        expect(serverLines(nodes[0])).toEqual([]);
+        expect(upload(nodes[0], "/conf/zoo.cfg")).toContain("standaloneEnabled=true");
+        expect(rollGates).toHaveLength(0);
+        expect(readyGate.inputs.command[0]).toContain("standalone");
+    });
+
+    it.each([
+        [4, /size 4 is not allowed: .*odd/],
+        [0, /size 0 is not allowed/],
+        [256, /size 256 is not allowed/],
+        [2.5, /size 2.5 is not allowed/],
+    ])("refuses size %p before registering anything", async (size, message) => {
+        await mocks.settle(50);
+        const before = mocks.registrations.length;
+        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", size })).toThrow(message);
+        await mocks.settle(50);
+        expect(mocks.registrations.length).toBe(before);
+    });
+
+    it("refuses extra config that overrides a managed key", () => {
+        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", extraConfig: { clientPort: "1234" } })).toThrow(
+            'extraConfig key "clientPort" is managed',
+        );
+    });
+
+    it("refuses port bases that run past 65535", () => {
+        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", clientHostPortBase: 65534 })).toThrow(
+            "host port 65536 for server 3 (base 65534) is not allowed",
+        );
+    });
+});
