@@ -17,7 +17,7 @@ import { ZkServer, formatConnectString } from './config';
 import type { Logger } from './log';
 import { errorFields } from './log';
 import type { AppMetrics } from './metrics';
-import { mkdirp, withTimeout } from './zkOps';
+import { exists, mkdirp, withTimeout } from './zkOps';
 
 export type ClientFactory = (
   connectionString: string,
@@ -37,6 +37,74 @@ export interface ZkSessionOptions {
   random?: () => number;
   /** Delay between rounds over the server list while (re)connecting. */
   spinDelayMs?: number;
+  /** Access to the client's TCP connection (defaults to node-zookeeper-client internals). */
+  transport?: TransportHooks;
+}
+
+/**
+ * node-zookeeper-client has no read timeout: if a server stops answering
+ * without closing the TCP connection (frozen process, black-holed network)
+ * the client stays "connected" forever, and it waits forever for the
+ * handshake reply of a new connection. ZkSession therefore runs its own
+ * watchdog (like the Java client's read/connect timeouts) and uses these
+ * hooks to drop a dead connection so the library reconnects.
+ */
+export interface TransportHooks {
+  /** Destroys the client's current TCP connection; false if there was none. */
+  dropConnection(client: Client): boolean;
+  /** The client's socket if TCP-connected (session handshake possibly pending), else null. */
+  openSocket(client: Client): object | null;
+}
+
+interface LibrarySocket {
+  destroy(): void;
+  destroyed: boolean;
+  connecting: boolean;
+}
+
+/** Reaches into node-zookeeper-client 1.1.3's ConnectionManager (version pinned exactly). */
+function librarySocket(client: Client): LibrarySocket | null {
+  const cm = (client as unknown as { connectionManager?: { socket?: LibrarySocket } }).connectionManager;
+  const sock = cm?.socket;
+  return sock && typeof sock.destroy === 'function' ? sock : null;
+}
+
+export const libraryTransport: TransportHooks = {
+  dropConnection(client) {
+    const sock = librarySocket(client);
+    if (!sock || sock.destroyed) return false;
+    sock.destroy();
+    return true;
+  },
+  openSocket(client) {
+    const sock = librarySocket(client);
+    return sock && !sock.connecting && !sock.destroyed ? sock : null;
+  },
+};
+
+export interface LivenessTimeouts {
+  /** How often the watchdog runs (and sends a probe while connected and none is outstanding). */
+  probeIntervalMs: number;
+  /** Nothing heard from the server for this long means the connection is dead. */
+  readTimeoutMs: number;
+  /** A TCP connection without a session handshake reply for this long is dropped. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * Watchdog timing for a negotiated session timeout t. While healthy, probe
+ * answers arrive every ~t/10, so a dead connection is detected within
+ * readTimeout + probeInterval = 0.6 t of the last answer: well before the
+ * server can expire the session (>= t after the last packet it received)
+ * and let another replica take over leadership.
+ */
+export function livenessTimeouts(sessionTimeoutMs: number, serverCount: number): LivenessTimeouts {
+  const t = Math.max(1, sessionTimeoutMs);
+  return {
+    probeIntervalMs: Math.max(50, Math.floor(t / 10)),
+    readTimeoutMs: Math.max(100, Math.floor(t / 2)),
+    connectTimeoutMs: Math.max(1000, Math.floor(t / Math.max(1, serverCount))),
+  };
 }
 
 export interface SessionSnapshot {
@@ -87,6 +155,12 @@ export class ZkSession extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private started = false;
+  private readonly transport: TransportHooks;
+  private watchdog: NodeJS.Timeout | null = null;
+  private probe: object | null = null;
+  /** When the server last answered the current connection (handshake or probe). */
+  private lastHeard = 0;
+  private stuck: { socket: object; since: number } | null = null;
 
   constructor(private readonly opts: ZkSessionOptions) {
     super();
@@ -94,6 +168,7 @@ export class ZkSession extends EventEmitter {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.random = opts.random ?? Math.random;
     this.spinDelayMs = opts.spinDelayMs ?? 1000;
+    this.transport = opts.transport ?? libraryTransport;
   }
 
   get generation(): number {
@@ -151,6 +226,7 @@ export class ZkSession extends EventEmitter {
       sessionTimeout: this.opts.sessionTimeoutMs,
       spinDelay: this.spinDelayMs,
     });
+    let ok = false;
     try {
       if (this.opts.auth) {
         client.addAuthInfo('digest', Buffer.from(`${this.opts.auth.user}:${this.opts.auth.password}`));
@@ -161,8 +237,11 @@ export class ZkSession extends EventEmitter {
       await withTimeout(connected, waitMs, 'connecting to create the chroot');
       await withTimeout(mkdirp(client, chroot, this.opts.acls), waitMs, `creating chroot ${chroot}`);
       this.opts.logger.info('zk_chroot_ready', { chroot });
+      ok = true;
     } finally {
       client.close();
+      // A failed attempt may sit on a hung connection the close request never gets through.
+      if (!ok) this.transport.dropConnection(client);
     }
   }
 
@@ -188,6 +267,7 @@ export class ZkSession extends EventEmitter {
       client.addAuthInfo('digest', Buffer.from(`${this.opts.auth.user}:${this.opts.auth.password}`));
     }
     client.on('state', (state: zookeeper.State) => this.onState(generation, client, state));
+    this.startWatchdog();
     this.opts.metrics.sessionEvents.inc({ event: 'client_created' });
     this.opts.logger.info('zk_client_created', {
       generation,
@@ -213,6 +293,8 @@ export class ZkSession extends EventEmitter {
         if (this.closing) return;
         const newSession = !this.everConnected;
         this.everConnected = true;
+        this.lastHeard = Date.now();
+        this.probe = null;
         this.failures = 0;
         this.opts.logger.info('zk_connected', {
           generation,
@@ -246,7 +328,89 @@ export class ZkSession extends EventEmitter {
     }
   }
 
+  private startWatchdog(): void {
+    this.stopWatchdog();
+    const t = livenessTimeouts(this.opts.sessionTimeoutMs, this.opts.servers.length);
+    this.watchdog = setInterval(() => this.watchdogTick(), t.probeIntervalMs);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.probe = null;
+    this.stuck = null;
+  }
+
+  /** One watchdog round; see TransportHooks for why this exists. */
+  private watchdogTick(): void {
+    const client = this.client;
+    if (!client || this.closing) return;
+    const generation = this.gen;
+    const negotiated = client.getSessionTimeout() || this.opts.sessionTimeoutMs;
+    const t = livenessTimeouts(negotiated, this.opts.servers.length);
+    const now = Date.now();
+
+    if (this.connected) {
+      this.stuck = null;
+      if (now - this.lastHeard > t.readTimeoutMs) {
+        this.probe = null;
+        this.opts.metrics.sessionEvents.inc({ event: 'read_timeout' });
+        this.opts.logger.warn('zk_unresponsive', {
+          generation,
+          sessionId: this.sessionIdHex(),
+          silentForMs: now - this.lastHeard,
+          readTimeoutMs: t.readTimeoutMs,
+        });
+        this.markDisconnected();
+        this.transport.dropConnection(client);
+        return;
+      }
+      if (this.probe) return; // one probe at a time
+      const probe = {};
+      this.probe = probe;
+      const answered = (): void => {
+        if (this.probe === probe) this.probe = null;
+      };
+      exists(client, '/').then(() => {
+        answered();
+        if (client !== this.client || this.closing) return;
+        this.lastHeard = Date.now();
+        // The watchdog gave up on this connection but could not drop it, and it answered after all.
+        if (!this.connected && isHealthyState(client.getState())) {
+          this.connected = true;
+          this.opts.metrics.sessionState.set(1);
+          this.opts.logger.info('zk_responsive_again', { generation });
+          this.emit('connected', { client, generation }, { newSession: false });
+        }
+      }, answered);
+      return;
+    }
+
+    // Not connected: the library is reconnecting. Drop a TCP connection whose handshake hangs.
+    this.probe = null;
+    const sock = this.transport.openSocket(client);
+    if (!sock) {
+      this.stuck = null;
+    } else if (!this.stuck || this.stuck.socket !== sock) {
+      this.stuck = { socket: sock, since: now };
+    } else if (now - this.stuck.since > t.connectTimeoutMs) {
+      this.stuck = null;
+      this.opts.metrics.sessionEvents.inc({ event: 'connect_timeout' });
+      this.opts.logger.warn('zk_handshake_timeout', { generation, connectTimeoutMs: t.connectTimeoutMs });
+      this.transport.dropConnection(client);
+    }
+  }
+
+  private markDisconnected(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.opts.metrics.sessionState.set(0);
+    this.emit('disconnected');
+  }
+
   private retire(client: Client): void {
+    this.stopWatchdog();
     this.connected = false;
     this.opts.metrics.sessionState.set(0);
     if (this.client === client) this.client = null;
@@ -264,6 +428,7 @@ export class ZkSession extends EventEmitter {
   async close(timeoutMs = 3000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.stopWatchdog();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -286,11 +451,13 @@ export class ZkSession extends EventEmitter {
       client.on('state', onState);
     });
     client.close();
+    if (!wasConnected) this.transport.dropConnection(client); // may sit on a hung handshake
     if (wasConnected) {
       try {
         await withTimeout(done, timeoutMs, 'closing the ZooKeeper session');
       } catch (err) {
         this.opts.logger.warn('zk_close_timeout', errorFields(err));
+        this.transport.dropConnection(client);
       }
     }
     this.client = null;

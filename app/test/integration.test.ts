@@ -58,11 +58,17 @@ async function rawClient(connect: string, auth?: string): Promise<zookeeper.Clie
   return c;
 }
 
-/** TCP proxy on 127.0.0.1 that can "partition" the app from ZooKeeper. */
+/**
+ * TCP proxy on 127.0.0.1 that can partition the app from ZooKeeper, either
+ * by resetting connections (`cut`) or by silently dropping all bytes while
+ * keeping connections open (`freeze`, like a frozen server or a black-holed
+ * network, which the client library alone would never notice).
+ */
 class Proxy {
   private server!: net.Server;
   private sockets = new Set<net.Socket>();
   blocked = false;
+  frozen = false;
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
   async start(): Promise<void> {
@@ -77,7 +83,12 @@ class Proxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (d) => {
+        if (!this.frozen) upstream.write(d);
+      });
+      upstream.on('data', (d) => {
+        if (!this.frozen) client.write(d);
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -90,6 +101,10 @@ class Proxy {
   }
   heal(): void {
     this.blocked = false;
+    this.frozen = false;
+  }
+  freeze(): void {
+    this.frozen = true;
   }
   async stop(): Promise<void> {
     this.cut();
@@ -298,5 +313,53 @@ maybe('integration with a real ZooKeeper', () => {
     ).rejects.toMatchObject({ code: zookeeper.Exception.NO_AUTH });
     await ops.create(authed, `${chroot}/app/config`, Buffer.from('secured'), OPEN, zookeeper.CreateMode.PERSISTENT);
     await until(() => d.config.get().value === 'secured', 2000, 'config visible');
+  });
+
+  it('a frozen connection: the leader steps down before the server expires it, then rejoins as follower', async () => {
+    const chroot = `/${runId}-frozen`;
+    const proxy = new Proxy(base.servers[0]);
+    await proxy.start();
+    try {
+      const e = await launch({
+        ...options('replica-e', chroot, { sessionTimeoutMs: 4000 }),
+        servers: [{ host: '127.0.0.1', port: proxy.port }],
+      });
+      await until(() => e.election.isLeader(), 15_000, 'replica-e leads');
+      const f = await launch(options('replica-f', chroot));
+      await until(() => f.membership.list().length === 2 && e.membership.list().length === 2, 10_000, 'two members');
+      expect(f.election.isLeader()).toBe(false);
+
+      proxy.freeze();
+      const t0 = Date.now();
+      let eSteppedDown = 0;
+      let fTookOver = 0;
+      await until(() => {
+        const now = Date.now();
+        if (!eSteppedDown && !e.election.isLeader()) eSteppedDown = now;
+        if (!fTookOver && f.election.isLeader()) fTookOver = now;
+        return eSteppedDown && fTookOver;
+      }, 20_000, 'e steps down and f takes over');
+      // No moment with two leaders: e gave up before the server expired its session.
+      expect(eSteppedDown).toBeLessThan(fTookOver);
+      expect(eSteppedDown - t0).toBeLessThan(3000); // ~0.5-0.6 of the 4 s session timeout
+      expect((await getJson(e, '/healthz')).status).toBe(503);
+
+      proxy.heal();
+      await until(() => e.session.isConnected() && e.election.node() !== null && e.election.watchedPredecessor() !== null, 20_000, 'e rejoins');
+      const views = await until(async () => {
+        const v = [await getJson(e, '/leader'), await getJson(f, '/leader')];
+        return v.every((x) => x.status === 200) ? v.map((x) => x.body) : undefined;
+      }, 10_000, 'leader views');
+      expect(views).toEqual([
+        { leader: 'replica-f', self: 'replica-e', isLeader: false },
+        { leader: 'replica-f', self: 'replica-f', isLeader: true },
+      ]);
+      const metrics = (await getJson(e, '/metrics')).body as string;
+      expect(metrics).toMatch(/^zk_app_session_events_total\{event="read_timeout"\} [1-9]/m);
+      expect(metrics).toMatch(/^zk_app_session_events_total\{event="expired"\} 1$/m);
+      await until(async () => (await getJson(f, '/members')).body.members.map((m: any) => m.id).join() === 'replica-f,replica-e', 10_000, 'members f,e');
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -2,17 +2,32 @@ import * as zookeeper from 'node-zookeeper-client';
 import { appAclSpec, toZkAcls } from '../src/acl';
 import { silentLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
-import { ClientFactory, ZkSession, isHealthyState, sessionEventName } from '../src/zk';
+import fc from 'fast-check';
+import {
+  ClientFactory,
+  TransportHooks,
+  ZkSession,
+  isHealthyState,
+  livenessTimeouts,
+  sessionEventName,
+} from '../src/zk';
 import { FakeClient, FakeEnsemble, until } from './helpers/fakeZk';
 
 const { State } = zookeeper;
 
-function setup(opts: { chroot?: string | null; auth?: { user: string; password: string } | null } = {}) {
+function setup(
+  opts: {
+    chroot?: string | null;
+    auth?: { user: string; password: string } | null;
+    sessionTimeoutMs?: number;
+    transport?: TransportHooks;
+  } = {},
+) {
   const ens = new FakeEnsemble();
   const calls: string[] = [];
-  const factory: ClientFactory = (cs) => {
+  const factory: ClientFactory = (cs, o) => {
     calls.push(cs);
-    return ens.createClient();
+    return ens.createClient(cs, o);
   };
   const metrics = createMetrics({ defaultMetrics: false });
   const session = new ZkSession({
@@ -21,8 +36,9 @@ function setup(opts: { chroot?: string | null; auth?: { user: string; password: 
       { host: 'zk-2', port: 2182 },
     ],
     chroot: opts.chroot ?? null,
-    sessionTimeoutMs: 4000,
+    sessionTimeoutMs: opts.sessionTimeoutMs ?? 4000,
     auth: opts.auth ?? null,
+    transport: opts.transport ?? { dropConnection: () => false, openSocket: () => null },
     acls: toZkAcls(appAclSpec(opts.auth ?? null)),
     logger: silentLogger,
     metrics,
@@ -45,6 +61,24 @@ describe('state helpers', () => {
     expect(sessionEventName(State.SYNC_CONNECTED)).toBe('connected');
     expect(sessionEventName(State.AUTH_FAILED)).toBe('auth_failed');
     expect(sessionEventName(State.CONNECTED_READ_ONLY)).toBe('connected_read_only');
+  });
+});
+
+describe('livenessTimeouts', () => {
+  it('probes every t/10, gives up after t/2 of silence, handshake timeout t/servers', () => {
+    expect(livenessTimeouts(9000, 3)).toEqual({ probeIntervalMs: 900, readTimeoutMs: 4500, connectTimeoutMs: 3000 });
+    expect(livenessTimeouts(10000, 1).connectTimeoutMs).toBe(10000);
+    expect(livenessTimeouts(1200, 5).connectTimeoutMs).toBe(1000);
+  });
+
+  it('property: a dead connection is noticed before the server may expire the session', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 600000 }), fc.integer({ min: 1, max: 9 }), (t, n) => {
+        const l = livenessTimeouts(t, n);
+        expect(l.readTimeoutMs + l.probeIntervalMs).toBeLessThanOrEqual(0.61 * t);
+        expect(l.probeIntervalMs).toBeLessThan(l.readTimeoutMs);
+      }),
+    );
   });
 });
 
@@ -141,5 +175,55 @@ describe('ZkSession', () => {
     await session.close();
     await new Promise((r) => setTimeout(r, 80));
     expect(ens.clients).toHaveLength(1);
+  });
+
+  it('watchdog: a connection that stops answering is declared dead and dropped, then recovers', async () => {
+    const dropped: FakeClient[] = [];
+    const transport: TransportHooks = {
+      dropConnection: (c) => {
+        const fc_ = c as unknown as FakeClient;
+        dropped.push(fc_);
+        fc_.hung = false;
+        fc_.blip(20); // the library would reconnect after the socket is destroyed
+        return true;
+      },
+      openSocket: () => null,
+    };
+    const { ens, session, metrics } = setup({ sessionTimeoutMs: 600, transport });
+    const events: string[] = [];
+    session.on('connected', (_s, info) => events.push(info.newSession ? 'new' : 'reconnected'));
+    session.on('disconnected', () => events.push('disconnected'));
+    session.start();
+    await until(() => session.isConnected());
+    const t0 = Date.now();
+    ens.clients[0].hung = true;
+    await until(() => !session.isConnected(), 2000, 'declared dead');
+    const detectedAfter = Date.now() - t0;
+    expect(detectedAfter).toBeLessThan(600); // before the session timeout
+    expect(detectedAfter).toBeGreaterThanOrEqual(200); // not before ~t/2 of silence
+    expect(dropped).toEqual([ens.clients[0]]);
+    await until(() => session.isConnected(), 2000, 'reconnected');
+    expect(events).toEqual(['new', 'disconnected', 'disconnected', 'reconnected']);
+    expect(session.generation).toBe(1); // same session, no new client
+    expect(await metrics.registry.getSingleMetricAsString('zk_app_session_events_total')).toMatch(/event="read_timeout"\} 1$/m);
+    await session.close();
+  });
+
+  it('watchdog: a TCP connection stuck in the handshake is dropped after the connect timeout', async () => {
+    const sock = {};
+    let drops = 0;
+    const transport: TransportHooks = {
+      dropConnection: () => {
+        drops++;
+        return true;
+      },
+      openSocket: () => sock,
+    };
+    const { ens, session } = setup({ sessionTimeoutMs: 1200, transport });
+    ens.reachable = false; // never completes the session handshake
+    session.start();
+    await until(() => drops > 0, 3000, 'handshake dropped');
+    expect(session.isConnected()).toBe(false);
+    await session.close();
   });
 });

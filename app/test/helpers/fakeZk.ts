@@ -36,8 +36,8 @@ export class FakeEnsemble {
   /** When false, new clients stay "connecting" (server unreachable). */
   reachable = true;
 
-  createClient = (): Client => {
-    const c = new FakeClient(this);
+  createClient = (_connect?: string, options?: { sessionTimeout?: number }): Client => {
+    const c = new FakeClient(this, options?.sessionTimeout ?? 10000);
     this.clients.push(c);
     return c as unknown as Client;
   };
@@ -129,11 +129,16 @@ export class FakeClient extends EventEmitter {
   sessionId: Buffer = ZERO;
   live = false;
   closed = false;
+  /** When true the "server" stops answering: operations never complete (a frozen peer). */
+  hung = false;
   state: zookeeper.State = State.DISCONNECTED;
   auth: Array<{ scheme: string; auth: string }> = [];
   private readonly watches = { data: new Map<string, Set<Watcher>>(), exists: new Map<string, Set<Watcher>>(), child: new Map<string, Set<Watcher>>() };
 
-  constructor(private readonly ens: FakeEnsemble) {
+  constructor(
+    private readonly ens: FakeEnsemble,
+    private readonly sessionTimeout: number,
+  ) {
     super();
   }
 
@@ -193,7 +198,7 @@ export class FakeClient extends EventEmitter {
     return Buffer.from(this.sessionId);
   }
   getSessionTimeout(): number {
-    return 10000;
+    return this.sessionTimeout;
   }
 
   watchCountOn(path: string): number {
@@ -217,6 +222,7 @@ export class FakeClient extends EventEmitter {
 
   /** Runs `op` asynchronously, failing with CONNECTION_LOSS when not live. */
   private op(cb: Cb, op: () => unknown[]): void {
+    if (this.hung) return;
     setImmediate(() => {
       if (!this.live) {
         cb(exc(this.closed ? Exception.CONNECTION_LOSS : Exception.CONNECTION_LOSS));
