@@ -88,25 +88,31 @@ function extraKeyProblem(key: string): string | undefined {
     return undefined;
 }
 
-/**
- * Checks extraConfig. Throws one error naming every offending key, so a
- * typo-free config never silently loses a managed setting.
- */
-export function validateExtraConfig(extraConfig: Readonly<Record<string, string>>): void {
-    const problems: string[] = [];
+/** Every refused extraConfig entry with the reason, in key order. */
+export function findExtraConfigProblems(extraConfig: Readonly<Record<string, unknown>>): { key: string; problem: string }[] {
+    const problems: { key: string; problem: string }[] = [];
     for (const key of Object.keys(extraConfig)) {
         const problem = extraKeyProblem(key);
         if (problem !== undefined) {
-            problems.push(`extraConfig key "${key}" ${problem}`);
+            problems.push({ key, problem });
             continue;
         }
         const value = extraConfig[key];
         if (typeof value !== "string" || /[\r\n]/.test(value)) {
-            problems.push(`extraConfig key "${key}" has a value that is not a single-line string`);
+            problems.push({ key, problem: "has a value that is not a single-line string" });
         }
     }
+    return problems;
+}
+
+/**
+ * Checks extraConfig. Throws one error naming every offending key, so a
+ * config never silently loses a managed setting.
+ */
+export function validateExtraConfig(extraConfig: Readonly<Record<string, string>>): void {
+    const problems = findExtraConfigProblems(extraConfig);
     if (problems.length > 0) {
-        throw new Error(problems.join("; "));
+        throw new Error(problems.map((p) => `extraConfig key "${p.key}" ${p.problem}`).join("; "));
     }
 }
 
