@@ -94,6 +94,7 @@ export class ClientAppService extends pulumi.ComponentResource {
         }
         super("zookeeper-docker:index:ClientAppService", name, args, opts);
         const hostIp = args.hostIp ?? DEFAULT_HOST_IP;
+        const memoryMb = args.memoryMb ?? 192;
         const connect = args.ensemble.connectionString.apply((cs) => renderZooKeeperConnect(cs, args.chroot));
 
         this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
@@ -126,7 +127,8 @@ export class ClientAppService extends pulumi.ComponentResource {
                             retries: 3,
                             startPeriod: "20s",
                         },
-                        memory: args.memoryMb ?? 192,
+                        memory: memoryMb,
+                        memorySwap: memoryMb,
                         user: "1000:1000",
                         capabilities: { drops: ["ALL"] },
                         restart: "unless-stopped",

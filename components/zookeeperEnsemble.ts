@@ -206,6 +206,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                     rm: false,
                     restart: "no",
                     memory: 32,
+                    memorySwap: 32,
                     user: "1000:1000",
                     capabilities: { drops: ["ALL"] },
                     logDriver: LOG_DRIVER,

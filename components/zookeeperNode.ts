@@ -130,6 +130,9 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 ],
                 envs: [`JVMFLAGS=${renderJvmFlags(heapMb)}`, `ZK_SERVER_HEAP=${heapMb}`],
                 memory: memoryMb,
+                // No swap: a swapping server misses heartbeats and gets dropped from the
+                // quorum. Docker would otherwise allow as much swap as memory.
+                memorySwap: memoryMb,
                 cpus: args.cpus === undefined ? undefined : String(args.cpus),
                 ports: computePortBindings(
                     [

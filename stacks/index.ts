@@ -7,12 +7,8 @@ import { parseStackConfig, readRawStackConfig, resolvePlatformSettings } from ".
 import { deployPlatform } from "./program";
 
 const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig()));
-const outputs = deployPlatform(settings);
 
-export const zookeeperConnectionString = outputs.zookeeperConnectionString;
-export const zookeeperHostConnectionString = outputs.zookeeperHostConnectionString;
-export const clientAppUrls = outputs.clientAppUrls;
-export const prometheusUrl = outputs.prometheusUrl;
-export const alertmanagerUrl = outputs.alertmanagerUrl;
-export const grafanaUrl = outputs.grafanaUrl;
-export const grafanaAdminPassword = outputs.grafanaAdminPassword;
+// Stack outputs: zookeeperConnectionString, and where they apply
+// zookeeperHostConnectionString, clientAppUrls, prometheusUrl,
+// alertmanagerUrl, grafanaUrl, grafanaAdminPassword (secret).
+export = deployPlatform(settings);

@@ -9,15 +9,29 @@ import { MonitoringStack } from "../components/monitoringStack";
 import { ZooKeeperEnsemble } from "../components/zookeeperEnsemble";
 import { PlatformSettings } from "./config";
 
-/** The stack outputs. */
+/**
+ * The stack outputs. An output whose feature is off or whose port is not
+ * published is absent rather than undefined, so `pulumi stack output` lists
+ * only what exists (and Pulumi does not warn about undefined outputs).
+ */
 export interface PlatformOutputs {
     zookeeperConnectionString: pulumi.Output<string>;
-    zookeeperHostConnectionString: pulumi.Output<string | undefined>;
-    clientAppUrls: pulumi.Output<string[]>;
-    prometheusUrl: pulumi.Output<string | undefined>;
-    alertmanagerUrl: pulumi.Output<string | undefined>;
-    grafanaUrl: pulumi.Output<string | undefined>;
-    grafanaAdminPassword: pulumi.Output<string | undefined>;
+    zookeeperHostConnectionString?: pulumi.Output<string>;
+    clientAppUrls?: pulumi.Output<string[]>;
+    prometheusUrl?: pulumi.Output<string>;
+    alertmanagerUrl?: pulumi.Output<string>;
+    grafanaUrl?: pulumi.Output<string>;
+    grafanaAdminPassword?: pulumi.Output<string>;
+}
+
+/** An output known to be defined because the setting that makes it so is set. */
+function defined<T>(output: pulumi.Output<T | undefined>, what: string): pulumi.Output<T> {
+    return output.apply((value): T => {
+        if (value === undefined) {
+            throw new Error(`${what} is undefined although its port is published`);
+        }
+        return value;
+    }) as pulumi.Output<T>;
 }
 
 export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
@@ -81,14 +95,26 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
           })
         : undefined;
 
-    const none = pulumi.output<string | undefined>(undefined);
-    return {
-        zookeeperConnectionString: ensemble.connectionString,
-        zookeeperHostConnectionString: ensemble.hostConnectionString,
-        clientAppUrls: app ? app.urls : pulumi.output([]),
-        prometheusUrl: monitoring ? monitoring.prometheusUrl : none,
-        alertmanagerUrl: monitoring ? monitoring.alertmanagerUrl : none,
-        grafanaUrl: monitoring ? monitoring.grafanaUrl : none,
-        grafanaAdminPassword: monitoring ? pulumi.secret(monitoring.grafanaAdminPassword) : none,
-    };
+    const outputs: PlatformOutputs = { zookeeperConnectionString: ensemble.connectionString };
+    if (zk.clientHostPortBase !== undefined) {
+        outputs.zookeeperHostConnectionString = defined(ensemble.hostConnectionString, "zookeeperHostConnectionString");
+    }
+    if (app && settings.clientApp.hostPortBase !== undefined) {
+        outputs.clientAppUrls = app.urls;
+    }
+    if (monitoring) {
+        if (mon.prometheusHostPort !== undefined) {
+            outputs.prometheusUrl = defined(monitoring.prometheusUrl, "prometheusUrl");
+        }
+        if (mon.alertmanagerHostPort !== undefined) {
+            outputs.alertmanagerUrl = defined(monitoring.alertmanagerUrl, "alertmanagerUrl");
+        }
+        if (mon.grafanaEnabled) {
+            if (mon.grafanaHostPort !== undefined) {
+                outputs.grafanaUrl = defined(monitoring.grafanaUrl, "grafanaUrl");
+            }
+            outputs.grafanaAdminPassword = pulumi.secret(defined(monitoring.grafanaAdminPassword, "grafanaAdminPassword"));
+        }
+    }
+    return outputs;
 }

@@ -13,7 +13,7 @@ async function deploy(env: Environment, raw = rawConfig(env)): Promise<{ mocks: 
     const mocks = setupMocks(env);
     const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(raw)));
     await resolve(outputs.zookeeperConnectionString);
-    await resolve(outputs.clientAppUrls);
+    await mocks.settle(50);
     await mocks.settle(300);
     return { mocks, outputs };
 }
@@ -69,15 +69,15 @@ describe.each(ENVIRONMENTS)("stack %s", (env) => {
     it("exports the stack outputs", async () => {
         const hosts = Array.from({ length: want.size }, (_, i) => `zk-${env}-${i + 1}:2181`).join(",");
         expect(await resolve(outputs.zookeeperConnectionString)).toBe(hosts);
-        expect(await resolve(outputs.zookeeperHostConnectionString)).toBe(
+        expect(await resolve(outputs.zookeeperHostConnectionString!)).toBe(
             Array.from({ length: want.size }, (_, i) => `127.0.0.1:${want.zkBase + i}`).join(","),
         );
-        expect(await resolve(outputs.clientAppUrls)).toEqual(
+        expect(await resolve(outputs.clientAppUrls!)).toEqual(
             Array.from({ length: want.replicas }, (_, i) => `http://127.0.0.1:${want.appBase + i}`),
         );
-        expect(await resolve(outputs.prometheusUrl)).toBe(`http://127.0.0.1:${want.prometheus}`);
-        expect(await resolve(outputs.grafanaUrl)).toBe(`http://127.0.0.1:${want.grafana}`);
-        expect(await isSecret(outputs.grafanaAdminPassword)).toBe(true);
+        expect(await resolve(outputs.prometheusUrl!)).toBe(`http://127.0.0.1:${want.prometheus}`);
+        expect(await resolve(outputs.grafanaUrl!)).toBe(`http://127.0.0.1:${want.grafana}`);
+        expect(await isSecret(outputs.grafanaAdminPassword!)).toBe(true);
     });
 });
 
@@ -89,7 +89,20 @@ describe("stack with local images", () => {
             new Set(["zkpd.local/zookeeper:3.9.4", "zkpd.local/prometheus:latest", "zkpd.local/alertmanager:latest", "zkpd.local/zk-client-app:latest"]),
         );
         expect(mocks.byType(DOCKER_CONTAINER).some((c) => String(c.inputs.name).includes("grafana"))).toBe(false);
-        expect(await resolve(outputs.grafanaUrl)).toBeUndefined();
+        expect(outputs.grafanaUrl).toBeUndefined();
+        expect(outputs.grafanaAdminPassword).toBeUndefined();
+        expect(Object.keys(outputs).sort()).toEqual([
+            "alertmanagerUrl",
+            "clientAppUrls",
+            "prometheusUrl",
+            "zookeeperConnectionString",
+            "zookeeperHostConnectionString",
+        ]);
+    });
+
+    it("exports only the connection string when nothing is published or enabled", async () => {
+        const { outputs } = await deploy("staging", { clientApp: { enabled: false }, monitoring: { enabled: false } });
+        expect(Object.keys(outputs)).toEqual(["zookeeperConnectionString"]);
     });
 });
 

@@ -95,6 +95,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     it("derives the heap from the memory limit", () => {
         for (const node of built.nodes) {
             expect(node.inputs.memory).toBe(256);
+            expect(node.inputs.memorySwap).toBe(256);
             expect(envMap(node).JVMFLAGS).toBe("-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0");
             expect(envMap(node).ZK_SERVER_HEAP).toBe("128");
         }
