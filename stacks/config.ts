@@ -392,6 +392,23 @@ export function resolvePlatformSettings(config: StackConfig): PlatformSettings {
  * string it is, so validation can say what is wrong with it. Unknown keys are
  * included so that typos are reported instead of ignored.
  */
+/**
+ * `ZK_IMAGE_SOURCE` overrides `images.source` for one run, so `npm run up` can fall back to the
+ * local images on a machine without a registry without rewriting the committed stack file.
+ * The value is validated like the config key it overrides.
+ */
+export function applyEnvironmentOverrides(
+    raw: Record<string, unknown>,
+    env: { [name: string]: string | undefined },
+): Record<string, unknown> {
+    const source = env.ZK_IMAGE_SOURCE;
+    if (source === undefined || source === "") {
+        return raw;
+    }
+    const images = typeof raw.images === "object" && raw.images !== null ? raw.images : {};
+    return { ...raw, images: { ...images, source } };
+}
+
 export function readRawStackConfig(): Record<string, unknown> {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, unknown> = {};
@@ -407,5 +424,5 @@ export function readRawStackConfig(): Record<string, unknown> {
             raw[key] = text;
         }
     }
-    return raw;
+    return applyEnvironmentOverrides(raw, process.env);
 }

@@ -1,5 +1,11 @@
 import * as fc from "fast-check";
-import { LOCAL_IMAGES, StackConfigError, parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
+import {
+    LOCAL_IMAGES,
+    StackConfigError,
+    applyEnvironmentOverrides,
+    parseStackConfig,
+    resolvePlatformSettings,
+} from "../../stacks/config";
 import { ENVIRONMENTS, rawConfig } from "./stackFiles";
 
 function problemsOf(raw: Record<string, unknown>, secretKeys?: string[]): string[] {
@@ -120,6 +126,19 @@ describe("images.source", () => {
         const settings = resolvePlatformSettings(parseStackConfig(rawConfig("dev")));
         expect(settings.zookeeper.image).toBe("zookeeper:3.9.4");
         expect(settings.notices).toEqual([]);
+    });
+
+    it("ZK_IMAGE_SOURCE overrides the stack file for one run, keeping the other image keys", () => {
+        const raw = applyEnvironmentOverrides(rawConfig("dev"), { ZK_IMAGE_SOURCE: "local" });
+        expect(raw.images).toEqual({ source: "local" });
+        expect(resolvePlatformSettings(parseStackConfig(raw)).zookeeper.image).toBe(LOCAL_IMAGES.zookeeper);
+        expect(applyEnvironmentOverrides(rawConfig("dev"), {})).toEqual(rawConfig("dev"));
+    });
+
+    it("a bad ZK_IMAGE_SOURCE is refused like a bad images.source", () => {
+        expect(problemsOf(applyEnvironmentOverrides(rawConfig("dev"), { ZK_IMAGE_SOURCE: "hub" }))).toEqual([
+            'images.source: "hub" is not allowed: must be "official" or "local"',
+        ]);
     });
 });
 
