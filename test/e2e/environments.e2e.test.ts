@@ -1,0 +1,334 @@
+/**
+ * Each environment for real: `pulumi up` of the stack program against the local Docker daemon,
+ * then what a user relies on: a serving quorum, the client app, Prometheus and its alerts, quiet
+ * previews, a rolling update that keeps the quorum, and a clean destroy (prod keeps its data).
+ */
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import {
+    Project,
+    copyProject,
+    docker,
+    dockerNames,
+    httpJson,
+    modes,
+    openStack,
+    setPaths,
+    sleep,
+    summary,
+    waitFor,
+} from "./harness";
+import { SequentialWriter, connect, create, getData, mkdirp, readBack, setData } from "./zk";
+
+interface Environment {
+    name: "dev" | "staging" | "prod";
+    size: number;
+    replicas: number;
+    /** Runs the alerting and rolling-update checks (slow, so once). */
+    faults: boolean;
+    retainsData: boolean;
+}
+
+const ENVIRONMENTS: Environment[] = [
+    { name: "dev", size: 3, replicas: 1, faults: true, retainsData: false },
+    { name: "staging", size: 3, replicas: 2, faults: false, retainsData: false },
+    { name: "prod", size: 5, replicas: 2, faults: false, retainsData: true },
+];
+
+/** Short alert and scrape settings so the alerting check fits in CI time; the rules are the real ones. */
+const SCRAPE_INTERVAL_S = 5;
+const SERVER_DOWN_FOR_S = 10;
+
+interface Outputs {
+    zookeeperConnectionString: string;
+    zookeeperHostConnectionString: string;
+    clientAppUrls: string[];
+    prometheusUrl: string;
+    alertmanagerUrl: string;
+}
+
+function outputsOf(raw: Record<string, { value: unknown }>): Outputs {
+    const value = (key: string) => raw[key]?.value;
+    return {
+        zookeeperConnectionString: value("zookeeperConnectionString") as string,
+        zookeeperHostConnectionString: value("zookeeperHostConnectionString") as string,
+        clientAppUrls: value("clientAppUrls") as string[],
+        prometheusUrl: value("prometheusUrl") as string,
+        alertmanagerUrl: value("alertmanagerUrl") as string,
+    };
+}
+
+function serverContainers(env: Environment): string[] {
+    return Array.from({ length: env.size }, (_, i) => `zk-${env.name}-${i + 1}`);
+}
+
+function countModes(all: string[]): { leaders: number; followers: number } {
+    return {
+        leaders: all.filter((m) => m === "leader").length,
+        followers: all.filter((m) => m === "follower").length,
+    };
+}
+
+/** (operation, resource name) of every step a preview or update plans. */
+function stepCollector(): { steps: Array<{ op: string; type: string; name: string }>; onEvent: (e: EngineEvent) => void } {
+    const steps: Array<{ op: string; type: string; name: string }> = [];
+    return {
+        steps,
+        onEvent: (event: EngineEvent) => {
+            const meta = event.resourcePreEvent?.metadata;
+            if (meta && meta.op !== "same") {
+                const parts = meta.urn.split("::");
+                steps.push({ op: meta.op, type: meta.type, name: parts[parts.length - 1] });
+            }
+        },
+    };
+}
+
+describe.each(ENVIRONMENTS)("environment $name", (env) => {
+    let project: Project;
+    let stack: Stack;
+    let outputs: Outputs;
+    const report: Record<string, string> = {};
+
+    beforeAll(async () => {
+        project = copyProject(env.name);
+        stack = await openStack(project, env.name);
+        // No registry here: deploy the local images (same contracts as the official ones).
+        await setPaths(stack, {
+            "images.source": "local",
+            "monitoring.scrapeInterval": `${SCRAPE_INTERVAL_S}s`,
+            "monitoring.serverDownFor": `${SERVER_DOWN_FOR_S}s`,
+        });
+    });
+
+    afterAll(async () => {
+        summary.push(
+            `${env.name}: ${Object.entries(report)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(", ")}`,
+        );
+    });
+
+    test("`pulumi up` returns only when the ensemble serves: one leader, the rest followers", async () => {
+        const started = Date.now();
+        const result = await stack.up({ onOutput: () => undefined });
+        report.upToServingSeconds = ((Date.now() - started) / 1000).toFixed(1);
+        expect(result.summary.result).toBe("succeeded");
+        outputs = outputsOf(result.outputs);
+
+        // Asked right after `up` returned, with no waiting: the ready gate must already have seen this.
+        const now = await modes(serverContainers(env));
+        expect(countModes(now)).toEqual({ leaders: 1, followers: env.size - 1 });
+    });
+
+    test("a znode written through one server is read from every other server", async () => {
+        const hosts = outputs.zookeeperHostConnectionString.split(",");
+        expect(hosts).toHaveLength(env.size);
+        const writer = await connect(hosts[0]);
+        const path = `/e2e-replication-${Date.now()}`;
+        await create(writer, path, `written via ${hosts[0]}`);
+        writer.close();
+        for (const host of hosts.slice(1)) {
+            const reader = await connect(host);
+            // A follower may trail the leader by a moment; it must catch up quickly.
+            const value = await waitFor(`${path} on ${host}`, 5000, () => getData(reader, path));
+            reader.close();
+            expect(value).toBe(`written via ${hosts[0]}`);
+        }
+    });
+
+    test("the client app: healthy replicas, full membership, one leader, config updates within 2 s", async () => {
+        expect(outputs.clientAppUrls).toHaveLength(env.replicas);
+        for (const url of outputs.clientAppUrls) {
+            const health = await waitFor(`${url}/healthz`, 30000, async () => {
+                const res = await httpJson(`${url}/healthz`);
+                return res.status === 200 ? res : undefined;
+            });
+            expect(health.body).toEqual({ status: "ok" });
+        }
+        const members = await waitFor("every replica in /members", 30000, async () => {
+            const res = await httpJson<{ members: Array<{ id: string }> }>(`${outputs.clientAppUrls[0]}/members`);
+            return res.body.members.length === env.replicas ? res.body.members : undefined;
+        });
+        expect(new Set(members.map((m) => m.id)).size).toBe(env.replicas);
+
+        const leaders = await Promise.all(
+            outputs.clientAppUrls.map(async (url) => (await httpJson<{ leader: string; isLeader: boolean }>(`${url}/leader`)).body),
+        );
+        expect(new Set(leaders.map((l) => l.leader)).size).toBe(1);
+        expect(leaders.filter((l) => l.isLeader)).toHaveLength(1);
+        expect(members.map((m) => m.id)).toContain(leaders[0].leader);
+
+        const client = await connect(outputs.zookeeperHostConnectionString);
+        const value = `e2e-${env.name}-${Date.now()}`;
+        await mkdirp(client, "/app/config");
+        const written = Date.now();
+        await setData(client, "/app/config", value);
+        client.close();
+        for (const url of outputs.clientAppUrls) {
+            await waitFor(`${url}/config to show the new value`, 2000, async () => {
+                const res = await httpJson<{ value: string }>(`${url}/config`, 1000);
+                return res.body.value === value ? true : undefined;
+            });
+        }
+        report.configPropagationMs = String(Date.now() - written);
+    });
+
+    test("Prometheus: every target up, one `up` series per server, ZooKeeper metrics, rules loaded", async () => {
+        const targets = await waitFor("every Prometheus target up", 60000, async () => {
+            const res = await httpJson<{ data: { activeTargets: Array<{ health: string; labels: Record<string, string> }> } }>(
+                `${outputs.prometheusUrl}/api/v1/targets`,
+            );
+            const active = res.body.data.activeTargets;
+            const expected = env.size + env.replicas;
+            const zkAndApp = active.filter((t) => t.labels.job === "zookeeper" || t.labels.job === "client-app");
+            return zkAndApp.length >= expected && active.every((t) => t.health === "up") ? active : undefined;
+        });
+        expect(targets.filter((t) => t.labels.job === "zookeeper")).toHaveLength(env.size);
+        expect(targets.filter((t) => t.labels.job === "client-app")).toHaveLength(env.replicas);
+
+        const query = async (expr: string) =>
+            (
+                await httpJson<{ data: { result: Array<{ value: [number, string] }> } }>(
+                    `${outputs.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`,
+                )
+            ).body.data.result;
+        expect(Number((await query('count(up{job="zookeeper"} == 1)'))[0].value[1])).toBe(env.size);
+        expect((await query("znode_count")).length).toBe(env.size);
+
+        const rules = await httpJson<{ data: { groups: Array<{ rules: Array<{ name: string }> }> } }>(
+            `${outputs.prometheusUrl}/api/v1/rules`,
+        );
+        const names = rules.body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
+        expect(names).toEqual(expect.arrayContaining(["ZooKeeperServerDown", "ZooKeeperLeaderCountNotOne"]));
+    });
+
+    test("a second preview after `up` proposes no changes", async () => {
+        const started = Date.now();
+        const preview = await stack.preview({ expectNoChanges: true });
+        report.previewSeconds = ((Date.now() - started) / 1000).toFixed(1);
+        expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
+    });
+
+    if (env.faults) {
+        test("alerting end to end: a stopped server fires ZooKeeperServerDown in Alertmanager, and it resolves", async () => {
+            const victim = serverContainers(env)[env.size - 1];
+            const firingAlerts = async () =>
+                (
+                    await httpJson<Array<{ labels: Record<string, string>; status: { state: string } }>>(
+                        `${outputs.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`,
+                    )
+                ).body.filter((a) => a.labels.alertname === "ZooKeeperServerDown");
+
+            expect(await firingAlerts()).toEqual([]);
+            const stopped = Date.now();
+            await docker("stop", victim);
+            // Rule `for` + one scrape interval + one evaluation interval (same as scrape) + delivery slack.
+            const budgetMs = (SERVER_DOWN_FOR_S + 2 * SCRAPE_INTERVAL_S + 10) * 1000;
+            const alerts = await waitFor("ZooKeeperServerDown in Alertmanager", budgetMs, async () => {
+                const firing = await firingAlerts();
+                return firing.length > 0 ? firing : undefined;
+            });
+            report.alertFiringSeconds = ((Date.now() - stopped) / 1000).toFixed(1);
+            expect(alerts).toHaveLength(1);
+            expect(JSON.stringify(alerts[0].labels)).toContain(victim);
+
+            await docker("start", victim);
+            const restarted = Date.now();
+            await waitFor("ZooKeeperServerDown to resolve", 90000, async () => ((await firingAlerts()).length === 0 ? true : undefined));
+            report.alertResolvedSeconds = ((Date.now() - restarted) / 1000).toFixed(1);
+            await waitFor("the restarted server to serve", 60000, async () => {
+                const { leaders, followers } = countModes(await modes(serverContainers(env)));
+                return leaders === 1 && followers === env.size - 1 ? true : undefined;
+            });
+        });
+
+        test("rolling update: only the servers and their gates change, writes keep flowing, data stays", async () => {
+            const before = await connect(outputs.zookeeperHostConnectionString);
+            const marker = `/e2e-before-roll-${Date.now()}`;
+            await create(before, marker, "kept");
+            before.close();
+
+            await setPaths(stack, { "zookeeper.tickTime": "1500" });
+            const planned = stepCollector();
+            await stack.preview({ onEvent: planned.onEvent });
+            // Components only record their new inputs, and the engine's own `pulumi` provider comes
+            // and goes with resource-reference lookups; neither touches Docker.
+            const changed = planned.steps.filter(
+                (s) => s.op !== "read" && !s.type.startsWith("zookeeper-docker:") && !s.type.startsWith("pulumi:providers:"),
+            );
+            // Every server and every gate is replaced (their config changed), and nothing else is touched.
+            const outsideTheRoll = changed.filter(
+                (s) => s.type !== "docker:index/container:Container" || !/^zk-(\d+-container|roll-gate-\d+|ready-gate)$/.test(s.name),
+            );
+            expect(outsideTheRoll).toEqual([]);
+            const replacedServers = new Set(changed.filter((s) => /^zk-\d+-container$/.test(s.name)).map((s) => s.name));
+            expect(replacedServers.size).toBe(env.size);
+
+            const writer = new SequentialWriter(outputs.zookeeperHostConnectionString, `/e2e-roll-${Date.now()}`);
+            await writer.start();
+            await sleep(2000);
+            const result = await stack.up({ onOutput: () => undefined });
+            await sleep(2000);
+            const writes = await writer.stop();
+            expect(result.summary.result).toBe("succeeded");
+
+            report.rollLongestWriteGapMs = String(writes.longestGapMs);
+            report.rollFailedOperations = String(writes.failedOperations);
+            report.rollAcknowledgedWrites = String(writes.acknowledged.length);
+            expect(writes.acknowledged.length).toBeGreaterThan(100);
+            expect(writes.longestGapMs).toBeLessThanOrEqual(3000);
+
+            const checker = await connect(outputs.zookeeperHostConnectionString);
+            expect(await getData(checker, marker)).toBe("kept");
+            const roll = await readBack(checker, writer.prefix, writes.acknowledged);
+            checker.close();
+            expect(roll).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
+
+            const { leaders, followers } = countModes(await modes(serverContainers(env)));
+            expect({ leaders, followers }).toEqual({ leaders: 1, followers: env.size - 1 });
+            const zooCfg = await docker("exec", serverContainers(env)[0], "cat", "/conf/zoo.cfg");
+            expect(zooCfg).toMatch(/^tickTime=1500$/m);
+        });
+    }
+
+    if (env.retainsData) {
+        test("destroy keeps the data volumes, and a new `up` reattaches them with the data", async () => {
+            const client = await connect(outputs.zookeeperHostConnectionString);
+            const marker = `/e2e-retained-${Date.now()}`;
+            await create(client, marker, "survives destroy");
+            client.close();
+
+            await stack.destroy({ onOutput: () => undefined });
+            expect(await dockerNames("container", `zk-${env.name}-`)).toEqual([]);
+            const volumes = await dockerNames("volume", `zk-${env.name}-`);
+            expect(volumes.length).toBeGreaterThanOrEqual(env.size);
+
+            const again = await stack.up({ onOutput: () => undefined });
+            outputs = outputsOf(again.outputs);
+            const reader = await connect(outputs.zookeeperHostConnectionString);
+            expect(await getData(reader, marker)).toBe("survives destroy");
+            reader.close();
+        });
+    }
+
+    test("destroy leaves no container or network of the stack behind", async () => {
+        await stack.destroy({ onOutput: () => undefined });
+        for (const prefix of [`zk-${env.name}-`, `app-${env.name}-`, `mon-${env.name}-`]) {
+            expect(await dockerNames("container", prefix)).toEqual([]);
+            expect(await dockerNames("network", prefix)).toEqual([]);
+        }
+        const volumes = await dockerNames("volume", `zk-${env.name}-`);
+        if (env.retainsData) {
+            // Retained by design; this suite owns them, so it removes them itself.
+            expect(volumes.length).toBeGreaterThanOrEqual(env.size);
+            await docker("volume", "rm", ...volumes);
+        } else {
+            expect(volumes).toEqual([]);
+        }
+        await stack.workspace.removeStack(env.name);
+    });
+});
+
+afterAll(() => {
+    console.log(["e2e summary:", ...summary].join("\n  "));
+});

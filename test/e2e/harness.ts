@@ -1,0 +1,135 @@
+/**
+ * Shared plumbing of the end-to-end suites: a private copy of the project, a file state backend in
+ * a temp dir, and small probes (docker, ZooKeeper four-letter words, HTTP) that only talk to
+ * loopback and to the containers the suite itself created.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+
+const execFileAsync = promisify(execFile);
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+export const PROJECT = "zookeeper-platform";
+
+/** Files that make up the stack program; the copy gets nothing else but a node_modules link. */
+const PROJECT_ENTRIES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "stacks"];
+
+export interface Project {
+    workDir: string;
+    stateDir: string;
+    envVars: Record<string, string>;
+}
+
+/**
+ * Copies the project to a temp dir, because Automation API's setConfig rewrites stack files and
+ * the committed ones must stay as they are.
+ */
+export function copyProject(label: string): Project {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), `zk-e2e-${label}-`));
+    const workDir = path.join(base, "project");
+    const stateDir = path.join(base, "state");
+    fs.mkdirSync(workDir);
+    fs.mkdirSync(stateDir);
+    for (const entry of PROJECT_ENTRIES) {
+        fs.cpSync(path.join(repoRoot, entry), path.join(workDir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
+    return {
+        workDir,
+        stateDir,
+        envVars: {
+            PULUMI_BACKEND_URL: `file://${stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: `e2e-${label}`,
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            // Type checking is `npm run build`'s job; the engine only needs the JavaScript.
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        },
+    };
+}
+
+export async function openStack(project: Project, stackName: string): Promise<Stack> {
+    return LocalWorkspace.createOrSelectStack(
+        { stackName, workDir: project.workDir },
+        { envVars: project.envVars },
+    );
+}
+
+/** Sets config values by path (e.g. `zookeeper.tickTime`) under the project namespace. */
+export async function setPaths(stack: Stack, values: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+        await stack.setConfig(`${PROJECT}:${key}`, { value }, true);
+    }
+}
+
+export async function docker(...args: string[]): Promise<string> {
+    const { stdout } = await execFileAsync("docker", args, { maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+}
+
+/** Names of the containers, networks or volumes whose names contain `fragment`. */
+export async function dockerNames(kind: "container" | "network" | "volume", fragment: string): Promise<string[]> {
+    const out =
+        kind === "container"
+            ? await docker("ps", "-a", "--format", "{{.Names}}")
+            : await docker(kind, "ls", "--format", "{{.Name}}");
+    return out.split("\n").filter((n) => n.includes(fragment));
+}
+
+/** The `srvr` answer of a ZooKeeper server, asked from inside its own container. */
+export async function srvr(container: string): Promise<string> {
+    try {
+        return await docker("exec", container, "bash", "-c", "echo srvr | nc -w 2 127.0.0.1 2181");
+    } catch {
+        return "";
+    }
+}
+
+export function modeOf(srvrOutput: string): string | undefined {
+    return /^Mode: (\w+)/m.exec(srvrOutput)?.[1];
+}
+
+export async function modes(containers: string[]): Promise<string[]> {
+    return Promise.all(containers.map(async (c) => modeOf(await srvr(c)) ?? "down"));
+}
+
+export async function httpJson<T = unknown>(url: string, timeoutMs = 3000): Promise<{ status: number; body: T }> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        // not JSON: keep the text
+    }
+    return { status: res.status, body: body as T };
+}
+
+export async function sleep(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const value = await probe();
+            if (value !== undefined) {
+                return value;
+            }
+        } catch (err) {
+            lastError = err;
+        }
+        await sleep(500);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+/** Collects lines for the summary printed at the end of the suite. */
+export const summary: string[] = [];

@@ -1,0 +1,212 @@
+/**
+ * ZooKeeper client helpers for the real-engine suites: connect, create, read, and a sequential
+ * writer that records every acknowledged write so that a checker can prove none was lost.
+ */
+import * as zookeeper from "node-zookeeper-client";
+
+export type Client = zookeeper.Client;
+
+export function connect(connectionString: string, sessionTimeoutMs = 8000, timeoutMs = 30000): Promise<Client> {
+    return new Promise((resolve, reject) => {
+        const client = zookeeper.createClient(connectionString, { sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 0 });
+        const timer = setTimeout(() => {
+            client.close();
+            reject(new Error(`could not connect to ${connectionString} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        client.once("connected", () => {
+            clearTimeout(timer);
+            resolve(client);
+        });
+        client.connect();
+    });
+}
+
+function codeOf(err: unknown): number | undefined {
+    return (err as { getCode?: () => number } | undefined)?.getCode?.();
+}
+
+export function create(client: Client, path: string, data: string): Promise<string> {
+    return new Promise((resolve, reject) =>
+        client.create(path, Buffer.from(data), zookeeper.CreateMode.PERSISTENT, (err, created) =>
+            err ? reject(err) : resolve(created),
+        ),
+    );
+}
+
+export function setData(client: Client, path: string, data: string): Promise<void> {
+    return new Promise((resolve, reject) =>
+        client.setData(path, Buffer.from(data), -1, (err) => (err ? reject(err) : resolve())),
+    );
+}
+
+export function getData(client: Client, path: string): Promise<string | undefined> {
+    return new Promise((resolve, reject) =>
+        client.getData(path, (err, data) => {
+            if (codeOf(err) === zookeeper.Exception.NO_NODE) {
+                resolve(undefined);
+            } else if (err) {
+                reject(err);
+            } else {
+                resolve(data ? data.toString() : "");
+            }
+        }),
+    );
+}
+
+export function mkdirp(client: Client, path: string): Promise<void> {
+    return new Promise((resolve, reject) => client.mkdirp(path, (err) => (err ? reject(err) : resolve())));
+}
+
+export function children(client: Client, path: string): Promise<string[]> {
+    return new Promise((resolve, reject) => client.getChildren(path, (err, names) => (err ? reject(err) : resolve(names))));
+}
+
+export function exists(client: Client, path: string): Promise<zookeeper.Stat | undefined> {
+    return new Promise((resolve, reject) =>
+        client.exists(path, (err, stat) => (err ? reject(err) : resolve(stat ?? undefined))),
+    );
+}
+
+export interface WriterReport {
+    /** Sequence numbers whose create was acknowledged (or found applied on retry). */
+    acknowledged: number[];
+    /** Acknowledgement times, ms since the epoch, in sequence order. */
+    ackTimes: number[];
+    /** Operations that returned an error before they were retried. */
+    failedOperations: number;
+    /** The longest time between two consecutive acknowledgements. */
+    longestGapMs: number;
+    /** When the longest gap began. */
+    longestGapStart: number;
+}
+
+/**
+ * Writes `<prefix>/w-<seq>` one at a time, as fast as the ensemble acknowledges. An in-doubt
+ * write (connection lost before the answer) is retried on the same path; NodeExists on a retry
+ * means the first attempt was applied, so each sequence number is counted exactly once.
+ */
+export class SequentialWriter {
+    private running = false;
+    private loop: Promise<void> | undefined;
+    private client: Client | undefined;
+    private readonly report: WriterReport = {
+        acknowledged: [],
+        ackTimes: [],
+        failedOperations: 0,
+        longestGapMs: 0,
+        longestGapStart: 0,
+    };
+
+    constructor(
+        private readonly connectionString: string,
+        /** Parent znode of the writes. */
+        readonly prefix: string,
+        private readonly sessionTimeoutMs = 8000,
+    ) {}
+
+    async start(): Promise<void> {
+        this.client = await connect(this.connectionString, this.sessionTimeoutMs);
+        await mkdirp(this.client, this.prefix);
+        this.running = true;
+        this.loop = this.run();
+    }
+
+    async stop(): Promise<WriterReport> {
+        this.running = false;
+        await this.loop;
+        this.client?.close();
+        return this.report;
+    }
+
+    /** The acknowledgements so far, for measurements taken while the writer runs. */
+    get ackTimes(): readonly number[] {
+        return this.report.ackTimes;
+    }
+
+    private async ensureClient(): Promise<Client> {
+        const state = this.client?.getState();
+        if (this.client && state !== zookeeper.State.EXPIRED && state !== zookeeper.State.AUTH_FAILED) {
+            return this.client;
+        }
+        this.client?.close();
+        this.client = await connect(this.connectionString, this.sessionTimeoutMs);
+        return this.client;
+    }
+
+    private async run(): Promise<void> {
+        let seq = 0;
+        while (this.running) {
+            seq += 1;
+            const path = `${this.prefix}/w-${String(seq).padStart(10, "0")}`;
+            let retried = false;
+            for (;;) {
+                try {
+                    const client = await this.ensureClient();
+                    await create(client, path, String(seq));
+                    this.acknowledge(seq);
+                    break;
+                } catch (err) {
+                    const code = codeOf(err);
+                    if (retried && code === zookeeper.Exception.NODE_EXISTS) {
+                        this.acknowledge(seq);
+                        break;
+                    }
+                    this.report.failedOperations += 1;
+                    retried = true;
+                    if (!this.running) {
+                        // Never acknowledged, so not owed: the read-back only checks acknowledged writes.
+                        break;
+                    }
+                    await new Promise((r) => setTimeout(r, 50));
+                }
+            }
+        }
+    }
+
+    private acknowledge(seq: number): void {
+        const now = Date.now();
+        const previous = this.report.ackTimes[this.report.ackTimes.length - 1];
+        if (previous !== undefined && now - previous > this.report.longestGapMs) {
+            this.report.longestGapMs = now - previous;
+            this.report.longestGapStart = previous;
+        }
+        this.report.acknowledged.push(seq);
+        this.report.ackTimes.push(now);
+    }
+}
+
+export interface ReadBackResult {
+    missing: number[];
+    duplicates: number[];
+    outOfOrder: number[];
+}
+
+/**
+ * Reads every acknowledged write back: each must exist once, and creation order (czxid) must
+ * follow sequence order.
+ */
+export async function readBack(client: Client, prefix: string, acknowledged: number[]): Promise<ReadBackResult> {
+    const names = await children(client, prefix);
+    const present = new Map<number, number>();
+    const duplicates: number[] = [];
+    for (const name of names) {
+        const seq = Number(name.replace(/^w-/, ""));
+        if (present.has(seq)) {
+            duplicates.push(seq);
+        }
+        present.set(seq, 0);
+    }
+    const missing = acknowledged.filter((seq) => !present.has(seq));
+    const outOfOrder: number[] = [];
+    let previousZxid = -1n;
+    const sorted = [...present.keys()].sort((a, b) => a - b);
+    for (const seq of sorted) {
+        const stat = await exists(client, `${prefix}/w-${String(seq).padStart(10, "0")}`);
+        const zxid = stat ? BigInt(`0x${stat.czxid.toString("hex")}`) : -1n;
+        if (zxid <= previousZxid) {
+            outOfOrder.push(seq);
+        }
+        previousZxid = zxid;
+    }
+    return { missing, duplicates, outOfOrder };
+}
