@@ -116,7 +116,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
         outputs = outputsOf(result.outputs);
 
         // Asked right after `up` returned, with no waiting: the ready gate must already have seen this.
-        const now = await modes(serverContainers(env));
+        const now = await modes(outputs.zookeeperHostConnectionString.split(","));
         expect(countModes(now)).toEqual({ leaders: 1, followers: env.size - 1 });
     });
 
@@ -237,7 +237,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             await waitFor("ZooKeeperServerDown to resolve", 90000, async () => ((await firingAlerts()).length === 0 ? true : undefined));
             report.alertResolvedSeconds = ((Date.now() - restarted) / 1000).toFixed(1);
             await waitFor("the restarted server to serve", 60000, async () => {
-                const { leaders, followers } = countModes(await modes(serverContainers(env)));
+                const { leaders, followers } = countModes(await modes(outputs.zookeeperHostConnectionString.split(",")));
                 return leaders === 1 && followers === env.size - 1 ? true : undefined;
             });
         });
@@ -284,7 +284,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             checker.close();
             expect(roll).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
 
-            const { leaders, followers } = countModes(await modes(serverContainers(env)));
+            const { leaders, followers } = countModes(await modes(outputs.zookeeperHostConnectionString.split(",")));
             expect({ leaders, followers }).toEqual({ leaders: 1, followers: env.size - 1 });
             const zooCfg = await docker("exec", serverContainers(env)[0], "cat", "/conf/zoo.cfg");
             expect(zooCfg).toMatch(/^tickTime=1500$/m);

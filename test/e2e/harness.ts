@@ -5,6 +5,7 @@
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
@@ -80,21 +81,45 @@ export async function dockerNames(kind: "container" | "network" | "volume", frag
     return out.split("\n").filter((n) => n.includes(fragment));
 }
 
-/** The `srvr` answer of a ZooKeeper server, asked from inside its own container. */
-export async function srvr(container: string): Promise<string> {
-    try {
-        return await docker("exec", container, "bash", "-c", "echo srvr | nc -w 2 127.0.0.1 2181");
-    } catch {
-        return "";
-    }
+/** Sends a four-letter word to `host:port` and returns the whole answer ("" when unreachable). */
+export function fourLetterWord(hostAndPort: string, word: string, timeoutMs = 2000): Promise<string> {
+    const [host, port] = hostAndPort.split(":");
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port: Number(port) });
+        let answer = "";
+        const done = () => {
+            socket.destroy();
+            resolve(answer);
+        };
+        socket.setTimeout(timeoutMs, done);
+        socket.on("connect", () => socket.write(word));
+        socket.on("data", (chunk) => (answer += chunk.toString()));
+        socket.on("end", done);
+        socket.on("error", done);
+    });
 }
 
 export function modeOf(srvrOutput: string): string | undefined {
     return /^Mode: (\w+)/m.exec(srvrOutput)?.[1];
 }
 
-export async function modes(containers: string[]): Promise<string[]> {
-    return Promise.all(containers.map(async (c) => modeOf(await srvr(c)) ?? "down"));
+/**
+ * The mode of each server, asked through its published client port. A server counts as down only
+ * when three attempts in a row get no mode: on two busy cores one slow answer is not an outage.
+ */
+export async function modes(hostPorts: string[]): Promise<string[]> {
+    return Promise.all(
+        hostPorts.map(async (hostPort) => {
+            for (let attempt = 0; attempt < 3; attempt++) {
+                const mode = modeOf(await fourLetterWord(hostPort, "srvr"));
+                if (mode) {
+                    return mode;
+                }
+                await sleep(500);
+            }
+            return "down";
+        }),
+    );
 }
 
 export async function httpJson<T = unknown>(url: string, timeoutMs = 3000): Promise<{ status: number; body: T }> {
