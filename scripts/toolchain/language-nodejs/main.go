@@ -174,12 +174,26 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 
 // RunPlugin starts a plugin written in Node.js: a policy pack (kind "analyzer") or a provider.
 // The plugin prints its gRPC port on stdout, which is streamed back to the engine as it comes.
+//
+// The engine starts a policy pack (`pulumi preview --policy-pack DIR`) through this call when a
+// language host for the pack's runtime is installed: ProgramDirectory is the pack's directory and
+// Args are the engine's plugin arguments, ending with the engine address. The two entry points
+// take them in different orders, as the upstream host passes them:
+//   - cmd/run-plugin:      node run-plugin      PROGRAM_DIR ARGS...
+//   - cmd/run-policy-pack: node run-policy-pack ARGS... PROGRAM_DIR
+//     (its usage is `RUN <engine-address> <program>`: it drops the first positional argument and
+//     runs the next one, so the pack's directory has to come after the engine address).
+//
+// A policy pack also runs in its own directory, not the stack program's: run-policy-pack loads
+// `tsconfig.json` from its working directory, and the retired `pulumi-analyzer-policy` shim always
+// started packs there.
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest,
 	server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
 ) error {
 	programDir, _, options := programLocation(req.GetInfo(), req.GetPwd(), req.GetProgram())
+	isPolicyPack := req.GetKind() == "analyzer"
 	entry := "cmd/run-plugin"
-	if req.GetKind() == "analyzer" {
+	if isPolicyPack {
 		entry = "cmd/run-policy-pack"
 	}
 	script, err := resolveSDKScript(programDir, entry)
@@ -187,11 +201,19 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest,
 		return err
 	}
 	args := nodeArgs(options)
-	args = append(args, script, programDir)
-	args = append(args, req.GetArgs()...)
+	args = append(args, script)
+	workDir := req.GetPwd()
+	if isPolicyPack {
+		args = append(args, req.GetArgs()...)
+		args = append(args, programDir)
+		workDir = programDir
+	} else {
+		args = append(args, programDir)
+		args = append(args, req.GetArgs()...)
+	}
 
 	cmd := exec.CommandContext(server.Context(), "node", args...)
-	cmd.Dir = req.GetPwd()
+	cmd.Dir = workDir
 	cmd.Env = append(os.Environ(), req.GetEnv()...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
