@@ -1,0 +1,248 @@
+/**
+ * The guardrails of this package as plain functions: each takes a resource's properties (as the
+ * Pulumi SDK names them, e.g. `ports[].ip`, `envs`, `capabilities.drops`) and returns one message
+ * per violation, empty when the resource complies. index.ts wires them into a policy pack; keeping
+ * them free of @pulumi/policy lets unit tests run them against the components under mocks.
+ *
+ * During `pulumi preview` some values are not known yet (a container id, a volume name). The
+ * policy SDK throws when such a value is read; `known()` turns that into `undefined` so that one
+ * unknown element does not hide the others. `pulumi up` runs the pack again with every value
+ * known, so a value skipped during preview is still checked before anything is created.
+ */
+
+/** Names of the rules, as they appear in the CLI's policy report. */
+export const RULES = Object.freeze({
+    loopbackPorts: "docker-ports-loopback-only",
+    memoryLimit: "docker-memory-limit",
+    nonRootUser: "docker-non-root-user",
+    dropCapabilities: "docker-drop-all-capabilities",
+    noDockerSocket: "docker-no-docker-socket",
+    noLiteralSecretEnv: "docker-no-literal-secret-env",
+    ensembleOddSize: "zookeeper-ensemble-odd-size",
+    ensembleOddServerCount: "zookeeper-ensemble-odd-server-count",
+});
+
+export const CONTAINER_TYPE = "docker:index/container:Container";
+export const ENSEMBLE_TYPE = "zookeeper-docker:index:ZooKeeperEnsemble";
+
+/** Host addresses published ports may bind to unless the pack's config allows more. */
+export const DEFAULT_ALLOWED_HOST_IPS: readonly string[] = Object.freeze(["127.0.0.1"]);
+
+/** Label keys the components put on every server container (see containerConventions.ts). */
+export const COMPONENT_LABEL = "zookeeper-docker.component";
+export const ENSEMBLE_LABEL = "zookeeper-docker.ensemble";
+export const SERVER_COMPONENT = "zookeeper";
+
+/** Env var names that say "I hold a secret". */
+export const SECRET_ENV_NAME = /PASSWORD|SECRET|TOKEN/i;
+/** Suffix of the convention "read the value from this file" (Grafana, the official images). */
+export const FILE_SUFFIX = "__FILE";
+
+const DOCKER_SOCKET = "docker.sock";
+/** Host directories that contain the Docker socket, so mounting them mounts the socket. */
+const SOCKET_PARENTS = ["/", "/var", "/var/run", "/run", "/run/docker"];
+
+type Props = Record<string, any>;
+
+/**
+ * Reads a value that may be unknown during preview. The policy SDK signals an unknown value by
+ * throwing its UnknownValueError; anything else is a real error and is rethrown.
+ */
+export function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (err) {
+        if (err instanceof Error && err.constructor.name === "UnknownValueError") {
+            return undefined;
+        }
+        throw err;
+    }
+}
+
+/** The elements of a list property that are known; an unknown list yields none. */
+function knownElements(read: () => unknown): unknown[] {
+    const list = known(read);
+    if (!Array.isArray(list)) {
+        return [];
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < list.length; i++) {
+        const element = known(() => list[i]);
+        if (element !== undefined) {
+            out.push(element);
+        }
+    }
+    return out;
+}
+
+function field(obj: unknown, key: string): unknown {
+    return known(() => (obj as Props)[key]);
+}
+
+/** Published ports bind only to allowed host addresses; no host networking. */
+export function checkPublishedPorts(props: Props, allowedHostIps: readonly string[] = DEFAULT_ALLOWED_HOST_IPS): string[] {
+    const problems: string[] = [];
+    const allowed = allowedHostIps.join(", ");
+    for (const port of knownElements(() => props.ports)) {
+        const external = field(port, "external");
+        const internal = field(port, "internal");
+        // The docker provider binds to 0.0.0.0 when no ip is given.
+        const ip = (field(port, "ip") as string | undefined) ?? "0.0.0.0";
+        if (!allowedHostIps.includes(ip)) {
+            problems.push(
+                `port ${internal} is published on ${ip}:${external ?? "(random)"}; published ports may bind only to ${allowed} ` +
+                    `(set ip to 127.0.0.1, or allow the address in the pack's config allowedHostIps)`,
+            );
+        }
+    }
+    if (field(props, "networkMode") === "host") {
+        problems.push(`networkMode is "host": every port the container opens is reachable beyond ${allowed}`);
+    }
+    return problems;
+}
+
+/** A memory limit is set. */
+export function checkMemoryLimit(props: Props): string[] {
+    if (!("memory" in props)) {
+        return ["no memory limit: set memory (MB) so one container cannot take the host's memory"];
+    }
+    const memory = known(() => props.memory);
+    if (memory === undefined) {
+        return [];
+    }
+    if (typeof memory !== "number" || !(memory > 0)) {
+        return [`memory is ${JSON.stringify(memory)}: set a limit greater than 0 MB`];
+    }
+    return [];
+}
+
+/** The container runs as a non-root user. */
+export function checkNonRootUser(props: Props): string[] {
+    if (!("user" in props)) {
+        return ["no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000"];
+    }
+    const user = known(() => props.user);
+    if (user === undefined) {
+        return [];
+    }
+    const name = String(user).split(":")[0].trim();
+    if (name === "" || name === "0" || name === "root") {
+        return [`user is ${JSON.stringify(user)}: run as a non-root uid:gid such as 1000:1000`];
+    }
+    return [];
+}
+
+/** Every capability is dropped and the container is not privileged. */
+export function checkCapabilities(props: Props): string[] {
+    const problems: string[] = [];
+    if (field(props, "privileged") === true) {
+        problems.push("privileged is true: a privileged container has every capability and every device of the host");
+    }
+    if (!("capabilities" in props)) {
+        problems.push('capabilities are not dropped: set capabilities.drops to ["ALL"] (add back only what the image needs)');
+        return problems;
+    }
+    const caps = known(() => props.capabilities) as Props | undefined;
+    if (caps === undefined || (caps !== null && "drops" in caps && known(() => caps.drops) === undefined)) {
+        return problems; // not known during preview
+    }
+    const drops = knownElements(() => caps?.drops).map((d) => String(d).toUpperCase());
+    if (!drops.includes("ALL")) {
+        problems.push(`capabilities.drops is ${JSON.stringify(drops)}: it must include "ALL" (add back only what the image needs)`);
+    }
+    return problems;
+}
+
+/** Neither the Docker socket nor a directory holding it is mounted. */
+export function checkNoDockerSocket(props: Props): string[] {
+    const problems: string[] = [];
+    const exposes = (hostPath: string) => {
+        const normalized = hostPath.replace(/\/+$/, "") || "/";
+        return hostPath.includes(DOCKER_SOCKET) || SOCKET_PARENTS.includes(normalized);
+    };
+    for (const volume of knownElements(() => props.volumes)) {
+        const hostPath = field(volume, "hostPath");
+        if (typeof hostPath === "string" && exposes(hostPath)) {
+            problems.push(`volume hostPath ${hostPath} exposes the Docker socket: whoever can use it controls the host`);
+        }
+    }
+    for (const mount of knownElements(() => props.mounts)) {
+        const source = field(mount, "source");
+        const type = field(mount, "type");
+        if (typeof source === "string" && (type === undefined || type === "bind") && exposes(source)) {
+            problems.push(`mount source ${source} exposes the Docker socket: whoever can use it controls the host`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * No env var whose name looks like a secret holds a literal value. Policies cannot tell whether
+ * a value is a Pulumi secret, and `docker inspect` shows every env var anyway, so secrets go into
+ * an uploaded file that `NAME__FILE` points at.
+ */
+export function checkNoLiteralSecretEnv(props: Props): string[] {
+    const problems: string[] = [];
+    for (const entry of knownElements(() => props.envs)) {
+        const text = String(entry);
+        const eq = text.indexOf("=");
+        const name = eq < 0 ? text : text.substring(0, eq);
+        const value = eq < 0 ? "" : text.substring(eq + 1);
+        if (SECRET_ENV_NAME.test(name) && !name.endsWith(FILE_SUFFIX) && value !== "") {
+            // The value itself is never repeated: it is the secret.
+            problems.push(
+                `env var ${name} holds a literal value, which docker inspect shows to anyone: upload the secret as a file ` +
+                    `and set ${name}${FILE_SUFFIX} to its path instead`,
+            );
+        }
+    }
+    return problems;
+}
+
+/** A ZooKeeperEnsemble component's size input is odd (default 3). */
+export function checkEnsembleSize(props: Props): string[] {
+    const size = "size" in props ? known(() => props.size) : 3;
+    if (size === undefined) {
+        return [];
+    }
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > 255 || size % 2 === 0) {
+        return [`size is ${JSON.stringify(size)}: an ensemble needs an odd number of servers between 1 and 255 (an even size adds no fault tolerance)`];
+    }
+    return [];
+}
+
+/** The value of one label in the provider's list form `[{label, value}]`. */
+export function labelValue(props: Props, key: string): string | undefined {
+    for (const entry of knownElements(() => props.labels)) {
+        if (field(entry, "label") === key) {
+            const value = field(entry, "value");
+            return typeof value === "string" ? value : undefined;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Server containers, counted per ensemble by their labels: a hand-built ensemble (not made by
+ * the component) must have an odd number of servers too. Returns one message per even ensemble.
+ */
+export function checkServerCounts(containers: readonly { name: string; props: Props }[]): string[] {
+    const members = new Map<string, string[]>();
+    for (const c of containers) {
+        if (labelValue(c.props, COMPONENT_LABEL) !== SERVER_COMPONENT) {
+            continue;
+        }
+        const ensemble = labelValue(c.props, ENSEMBLE_LABEL) ?? "(no ensemble label)";
+        members.set(ensemble, [...(members.get(ensemble) ?? []), c.name]);
+    }
+    const problems: string[] = [];
+    for (const [ensemble, names] of [...members.entries()].sort()) {
+        if (names.length % 2 === 0) {
+            problems.push(
+                `ensemble ${ensemble} has ${names.length} server containers (${names.sort().join(", ")}): ` +
+                    "an ensemble needs an odd number of servers (an even count adds no fault tolerance)",
+            );
+        }
+    }
+    return problems;
+}
