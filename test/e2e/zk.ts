@@ -102,6 +102,11 @@ export class SequentialWriter {
         /** Parent znode of the writes. */
         readonly prefix: string,
         private readonly sessionTimeoutMs = 8000,
+        /**
+         * An operation with no answer after this long counts as a lost connection. The client
+         * library has no read timeout, so a hung (paused) server would otherwise stall it for good.
+         */
+        private readonly operationTimeoutMs = 3000,
     ) {}
 
     async start(): Promise<void> {
@@ -129,7 +134,8 @@ export class SequentialWriter {
             return this.client;
         }
         this.client?.close();
-        this.client = await connect(this.connectionString, this.sessionTimeoutMs);
+        // The library waits forever for a handshake with a hung server; try another one soon.
+        this.client = await connect(this.connectionString, this.sessionTimeoutMs, this.operationTimeoutMs + 2000);
         return this.client;
     }
 
@@ -142,10 +148,15 @@ export class SequentialWriter {
             for (;;) {
                 try {
                     const client = await this.ensureClient();
-                    await create(client, path, String(seq));
+                    await withTimeout(create(client, path, String(seq)), this.operationTimeoutMs);
                     this.acknowledge(seq);
                     break;
                 } catch (err) {
+                    if (err instanceof OperationTimeout) {
+                        // Start over on a new session; the retry below settles whether the write landed.
+                        this.client?.close();
+                        this.client = undefined;
+                    }
                     const code = codeOf(err);
                     if (retried && code === zookeeper.Exception.NODE_EXISTS) {
                         this.acknowledge(seq);
@@ -173,6 +184,16 @@ export class SequentialWriter {
         this.report.acknowledged.push(seq);
         this.report.ackTimes.push(now);
     }
+}
+
+class OperationTimeout extends Error {}
+
+function withTimeout<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new OperationTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface ReadBackResult {
