@@ -1,3 +1,5 @@
+import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
+
 /**
  * Pure rendering of a ZooKeeper server's configuration: zoo.cfg, the JVM heap
  * and flags. Everything here is deterministic text so it can be tested without
@@ -48,6 +50,12 @@ export interface ZooCfgSettings {
     servers: readonly ZooKeeperServerEntry[];
     /** Additional keys; must not name a managed key (see MANAGED_ZOO_CFG_KEYS). */
     extraConfig?: Readonly<Record<string, string>>;
+    /**
+     * Servers authenticate each other with SASL DIGEST-MD5 (QUORUM_SASL_ZOO_CFG);
+     * needs the JAAS file and JVM flags of zookeeperAuth.ts. Not for a
+     * standalone server. Default false.
+     */
+    quorumSasl?: boolean;
 }
 
 /**
@@ -75,11 +83,16 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
     "standaloneEnabled",
     "reconfigEnabled",
     "dynamicConfigFile",
+    // Authentication (see zookeeperAuth.ts): set from `quorumSasl` and the generated credentials.
+    ...Object.keys(QUORUM_SASL_ZOO_CFG),
+    "quorum.cnxn.threads.size",
+    // Would become the system property zookeeper.DigestAuthenticationProvider.superDigest.
+    "DigestAuthenticationProvider.superDigest",
 ]);
 
 /** Why an extra key is refused, or undefined if it may be set. */
 function extraKeyProblem(key: string): string | undefined {
-    if (MANAGED_ZOO_CFG_KEYS.includes(key) || /^server\.\d+$/.test(key) || /^group\.\d+$/.test(key) || /^weight\.\d+$/.test(key)) {
+    if (MANAGED_ZOO_CFG_KEYS.includes(key) || key.startsWith("quorum.auth.") || /^server\.\d+$/.test(key) || /^group\.\d+$/.test(key) || /^weight\.\d+$/.test(key)) {
         return "is managed by zookeeper-docker and cannot be overridden";
     }
     if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(key)) {
@@ -175,6 +188,9 @@ export function renderZooCfg(settings: ZooCfgSettings): string {
     validateExtraConfig(extra);
 
     const standalone = servers.length === 1;
+    if (settings.quorumSasl && standalone) {
+        throw new Error("quorumSasl is not allowed for a standalone server: there is no quorum to authenticate (use 3 or more servers)");
+    }
     const lines = [
         "# Rendered by pulumi-zookeeper-docker; changes made inside the container are lost on replacement.",
         `tickTime=${settings.tickTime}`,
@@ -197,6 +213,11 @@ export function renderZooCfg(settings: ZooCfgSettings): string {
         // Membership is owned by the Pulumi program; dynamic reconfiguration would fight it.
         "reconfigEnabled=false",
     ];
+    if (settings.quorumSasl) {
+        for (const [key, value] of Object.entries(QUORUM_SASL_ZOO_CFG)) {
+            lines.push(`${key}=${value}`);
+        }
+    }
     for (const key of Object.keys(extra).sort()) {
         lines.push(`${key}=${extra[key]}`);
     }
