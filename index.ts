@@ -3,15 +3,23 @@
  * ensembles, a sample client application and Prometheus/Alertmanager/Grafana
  * monitoring as Docker containers.
  */
-export { ZooKeeperNode, type ZooKeeperNodeArgs, ZOOKEEPER_HEALTHCHECK_TEST, DEFAULT_SERVER_MEMORY_MB } from "./components/zookeeperNode";
+export {
+    ZooKeeperNode,
+    type ZooKeeperNodeArgs,
+    type ZooKeeperNodeAuth,
+    ZOOKEEPER_HEALTHCHECK_TEST,
+    DEFAULT_SERVER_MEMORY_MB,
+} from "./components/zookeeperNode";
 export {
     ZooKeeperEnsemble,
     type ZooKeeperEnsembleArgs,
+    type ZooKeeperAuthArgs,
     DEFAULT_ENSEMBLE_SIZE,
     DEFAULT_ROLL_TIMEOUT_SECONDS,
     computeHostPort,
     computeServerEntries,
     renderConnectionString,
+    validateAuth,
     validateEnsembleSize,
 } from "./components/zookeeperEnsemble";
 export {
@@ -19,6 +27,8 @@ export {
     type ClientAppServiceArgs,
     APP_PORT,
     APP_HEALTHCHECK_TEST,
+    APP_AUTH_FILE,
+    computeAppRoot,
     renderZooKeeperConnect,
     validateChroot,
     validateReplicas,
@@ -42,6 +52,23 @@ export {
     validateFourLetterWords,
     validateHostName,
 } from "./components/zooCfg";
+export {
+    type AclSyncSettings,
+    type Credentials,
+    JAAS_CONFIG_FILE,
+    JAVA_ENV_FILE,
+    QUORUM_SASL_JVM_FLAGS,
+    QUORUM_SASL_ZOO_CFG,
+    QUORUM_USER,
+    SUPER_USER,
+    computeDigestId,
+    renderAclSyncScript,
+    renderAclSyncSecrets,
+    renderAppAcl,
+    renderJaasConfig,
+    renderSuperDigestJavaEnv,
+    validateCredentials,
+} from "./components/zookeeperAuth";
 export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/rollGates";
 export {
     type AlertRule,

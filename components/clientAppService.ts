@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
     DEFAULT_HOST_IP,
     LOG_DRIVER,
@@ -9,7 +10,16 @@ import {
     computePortBindings,
     renderLabels,
 } from "./containerConventions";
+import { PASS_LINGER_SECONDS, PASS_MARKER } from "./rollGates";
+import {
+    GENERATED_PASSWORD_LENGTH,
+    renderAclSyncScript,
+    renderAclSyncSecrets,
+    validateCredentials,
+    validateUserName,
+} from "./zookeeperAuth";
 import { ZooKeeperEnsemble, computeHostPort } from "./zookeeperEnsemble";
+import { secretUpload } from "./zookeeperNode";
 
 /** Arguments of the sample client application. */
 export interface ClientAppServiceArgs {
@@ -33,6 +43,22 @@ export interface ClientAppServiceArgs {
 
 /** Port the app listens on inside its container. */
 export const APP_PORT = 8080;
+
+/** Where the app finds `user:password` (ZOOKEEPER_AUTH_FILE) when the ensemble uses digest auth. */
+export const APP_AUTH_FILE = "/run/secrets/zookeeper_auth";
+/** Secrets of the ACL sync container (renderAclSyncSecrets). */
+export const ACL_SYNC_SECRETS_FILE = "/run/secrets/zookeeper_acl_sync";
+/** How long the ACL sync may take before the deployment fails. */
+export const ACL_SYNC_TIMEOUT_SECONDS = 120;
+
+/** Znode whose subtree belongs to the app: its chroot, else `/app` (the parent of its default config, members and election znodes). */
+export function computeAppRoot(chroot?: string): string {
+    if (chroot === undefined) {
+        return "/app";
+    }
+    validateChroot(chroot);
+    return chroot;
+}
 
 /** Health check that needs nothing but the node binary the app image already has. */
 export const APP_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
@@ -79,6 +105,10 @@ export class ClientAppService extends pulumi.ComponentResource {
     /** In-network `/metrics` endpoints, for Prometheus. */
     public readonly metricsTargets: ScrapeTarget[];
     public readonly image: docker.RemoteImage;
+    /** `user:password` (secret) the replicas authenticate with, when the ensemble uses digest auth. Operators write the config znode as this user. */
+    public readonly zookeeperCredentials?: pulumi.Output<string>;
+    /** One-shot container that gives the app's existing znodes the app's current ACL, when the ensemble uses digest auth. */
+    public readonly aclSync?: docker.Container;
 
     constructor(name: string, args: ClientAppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validated before super() so that bad arguments register nothing.
@@ -92,10 +122,90 @@ export class ClientAppService extends pulumi.ComponentResource {
         for (let i = 1; i <= replicas; i++) {
             computeHostPort(args.hostPortBase, i);
         }
+        if (args.ensemble.clientDigestEnabled) {
+            // The app's ZooKeeper user is its name prefix, e.g. app-prod.
+            validateUserName("client app", prefix);
+        }
         super("zookeeper-docker:index:ClientAppService", name, args, opts);
         const hostIp = args.hostIp ?? DEFAULT_HOST_IP;
         const memoryMb = args.memoryMb ?? 192;
         const connect = args.ensemble.connectionString.apply((cs) => renderZooKeeperConnect(cs, args.chroot));
+        const labels = { stack, component: "client-app" };
+
+        // Digest auth: the app's own generated identity. The password reaches the
+        // replicas only as a file (ZOOKEEPER_AUTH_FILE), never as an env var.
+        const user = prefix;
+        const authUploads: ReturnType<typeof secretUpload>[] = [];
+        const authEnvs: string[] = [];
+        const readyDeps: pulumi.Resource[] = [args.ensemble.readyGate];
+        if (args.ensemble.clientDigestEnabled) {
+            const superCredentials = args.ensemble.superCredentials;
+            if (superCredentials === undefined) {
+                throw new Error("the ensemble uses digest auth but has no superuser credentials");
+            }
+            const password = new random.RandomPassword(
+                `${name}-zookeeper-password`,
+                { length: GENERATED_PASSWORD_LENGTH, special: false },
+                { parent: this },
+            );
+            const credentials = password.result.apply((pw) => {
+                validateCredentials("client app", { user, password: pw });
+                return `${user}:${pw}`;
+            });
+            this.zookeeperCredentials = pulumi.secret(credentials);
+            authUploads.push(secretUpload(APP_AUTH_FILE, this.zookeeperCredentials));
+            authEnvs.push(`ZOOKEEPER_AUTH_FILE=${APP_AUTH_FILE}`);
+
+            // Znodes kept from an earlier identity (retained volumes reattached by a new
+            // stack, a rotated password) would lock the app out: hand them over first.
+            const secrets = pulumi
+                .all([superCredentials, password.result])
+                .apply(([sup, pw]) => {
+                    const i = sup.indexOf(":");
+                    return renderAclSyncSecrets({ user: sup.substring(0, i), password: sup.substring(i + 1) }, { user, password: pw });
+                });
+            const script = args.ensemble.connectionString.apply((cs) =>
+                renderAclSyncScript({
+                    servers: cs.split(","),
+                    root: computeAppRoot(args.chroot),
+                    timeoutSeconds: ACL_SYNC_TIMEOUT_SECONDS,
+                    secretsFile: ACL_SYNC_SECRETS_FILE,
+                    passMarker: PASS_MARKER,
+                    lingerSeconds: PASS_LINGER_SECONDS,
+                }),
+            );
+            this.aclSync = new docker.Container(
+                `${name}-acl-sync`,
+                {
+                    name: `${prefix}-acl-sync`,
+                    // The ensemble's image: it has bash and zkCli.sh.
+                    image: args.ensemble.toolsImageId,
+                    entrypoints: ["/bin/bash", "-c"],
+                    command: [script],
+                    networksAdvanced: [{ name: args.ensemble.network.name }],
+                    // Replaced, and so run again, whenever a credential changes.
+                    uploads: [secretUpload(ACL_SYNC_SECRETS_FILE, secrets)],
+                    healthcheck: { tests: ["CMD", "test", "-f", PASS_MARKER], interval: "1s", timeout: "2s", retries: 3 },
+                    wait: true,
+                    waitTimeout: ACL_SYNC_TIMEOUT_SECONDS + 30,
+                    attach: true,
+                    // zkCli's output stays out of the state (the script filters it anyway).
+                    logs: false,
+                    mustRun: false,
+                    rm: false,
+                    restart: "no",
+                    memory: 192,
+                    memorySwap: 192,
+                    user: "1000:1000",
+                    capabilities: { drops: ["ALL"] },
+                    logDriver: LOG_DRIVER,
+                    logOpts: { ...LOG_OPTS },
+                    labels: renderLabels({ ...labels, role: "acl-sync" }),
+                },
+                { parent: this, dependsOn: [args.ensemble.readyGate], deleteBeforeReplace: true },
+            );
+            readyDeps.push(this.aclSync);
+        }
 
         this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
 
@@ -117,7 +227,9 @@ export class ClientAppService extends pulumi.ComponentResource {
                             `PORT=${APP_PORT}`,
                             `REPLICA_ID=${host}`,
                             `APP_ADVERTISED_HOST=${host}`,
+                            ...authEnvs,
                         ],
+                        ...(authUploads.length > 0 ? { uploads: authUploads } : {}),
                         networksAdvanced: [{ name: args.ensemble.network.name, aliases: [host] }],
                         ports: computePortBindings([{ internal: APP_PORT, external: hostPort }], args.hostIp),
                         healthcheck: {
@@ -136,10 +248,10 @@ export class ClientAppService extends pulumi.ComponentResource {
                         destroyGraceSeconds: 15,
                         logDriver: LOG_DRIVER,
                         logOpts: { ...LOG_OPTS },
-                        labels: renderLabels({ stack, component: "client-app", replica: String(i) }),
+                        labels: renderLabels({ ...labels, replica: String(i) }),
                     },
-                    // The app only makes sense once the ensemble serves.
-                    { parent: this, dependsOn: [args.ensemble.readyGate], deleteBeforeReplace: true },
+                    // The app only makes sense once the ensemble serves (and its znodes are its own).
+                    { parent: this, dependsOn: readyDeps, deleteBeforeReplace: true },
                 ),
             );
             if (hostPort !== undefined) {

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
     DEFAULT_HOST_IP,
     LOG_DRIVER,
@@ -20,7 +21,14 @@ import {
     validateFourLetterWords,
     validateHostName,
 } from "./zooCfg";
-import { DEFAULT_SERVER_MEMORY_MB, ZooKeeperNode } from "./zookeeperNode";
+import {
+    GENERATED_PASSWORD_LENGTH,
+    QUORUM_USER,
+    SUPER_USER,
+    renderJaasConfig,
+    renderSuperDigestJavaEnv,
+} from "./zookeeperAuth";
+import { DEFAULT_SERVER_MEMORY_MB, ZooKeeperNode, ZooKeeperNodeAuth } from "./zookeeperNode";
 
 /** Arguments of a ZooKeeper ensemble. */
 export interface ZooKeeperEnsembleArgs {
@@ -62,6 +70,32 @@ export interface ZooKeeperEnsembleArgs {
     readonly retainDataOnDelete?: boolean;
     /** Seconds a gate waits for a server (or the whole ensemble) to serve before failing the update. Default 120. */
     readonly rollTimeoutSeconds?: number;
+    /** Authentication; everything off by default. */
+    readonly auth?: ZooKeeperAuthArgs;
+}
+
+/** Authentication of an ensemble. Credentials are generated (random.RandomPassword) and stay the same across updates. */
+export interface ZooKeeperAuthArgs {
+    /**
+     * Servers authenticate each other with SASL DIGEST-MD5: a server without
+     * the generated quorum credentials cannot join or lead. Needs 3 or more
+     * servers. Default false.
+     */
+    readonly quorumSasl?: boolean;
+    /**
+     * Digest authentication for clients: a generated superuser (`super`,
+     * see `superCredentials`), and a ClientAppService on this ensemble
+     * authenticates with its own generated user and protects its znodes with
+     * ACLs. Default false.
+     */
+    readonly clientDigest?: boolean;
+}
+
+/** Checks authentication settings against the ensemble size. */
+export function validateAuth(auth: ZooKeeperAuthArgs | undefined, size: number): void {
+    if (auth?.quorumSasl && size === 1) {
+        throw new Error("auth.quorumSasl is not allowed with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)");
+    }
 }
 
 /** Default number of servers. */
@@ -139,6 +173,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     public readonly size: number;
     /** Prefix of the Docker object names, e.g. `zk-dev`. */
     public readonly namePrefix: string;
+    /** Whether servers authenticate each other (auth.quorumSasl). */
+    public readonly quorumSaslEnabled: boolean;
+    /** Whether clients use digest authentication (auth.clientDigest). */
+    public readonly clientDigestEnabled: boolean;
+    /** `super:<password>` (secret) for `addauth digest`, when auth.clientDigest is on: bypasses every ACL. */
+    public readonly superCredentials?: pulumi.Output<string>;
+    /** Image id of the ensemble's image (bash, nc, zkCli.sh), for one-shot tool containers on its network. */
+    public readonly toolsImageId: pulumi.Output<string>;
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validated before super() so that bad arguments register nothing.
@@ -156,9 +198,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             computeHostPort(args.metricsHostPortBase, s.id);
         }
         const timeoutSeconds = args.rollTimeoutSeconds ?? DEFAULT_ROLL_TIMEOUT_SECONDS;
+        validateAuth(args.auth, size);
         super("zookeeper-docker:index:ZooKeeperEnsemble", name, args, opts);
         this.size = size;
         this.namePrefix = prefix;
+        this.quorumSaslEnabled = args.auth?.quorumSasl ?? false;
+        this.clientDigestEnabled = args.auth?.clientDigest ?? false;
 
         const zooCfg: ZooCfgSettings = {
             tickTime: args.tickTime ?? 2000,
@@ -170,7 +215,31 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             fourLetterWords,
             servers,
             extraConfig: args.extraConfig,
+            quorumSasl: this.quorumSaslEnabled,
         };
+
+        // One set of credentials for the whole ensemble: every server gets the same
+        // files, so any server can lead and a replaced server rejoins with what the
+        // others expect. The passwords change only when these resources are replaced.
+        const nodeAuth: { jaasConfig?: pulumi.Output<string>; javaEnv?: pulumi.Output<string> } = {};
+        if (this.quorumSaslEnabled) {
+            const quorumPassword = new random.RandomPassword(
+                `${name}-quorum-password`,
+                { length: GENERATED_PASSWORD_LENGTH, special: false },
+                { parent: this },
+            );
+            nodeAuth.jaasConfig = pulumi.secret(quorumPassword.result.apply((password) => renderJaasConfig({ user: QUORUM_USER, password })));
+        }
+        if (this.clientDigestEnabled) {
+            const superPassword = new random.RandomPassword(
+                `${name}-super-password`,
+                { length: GENERATED_PASSWORD_LENGTH, special: false },
+                { parent: this },
+            );
+            nodeAuth.javaEnv = pulumi.secret(superPassword.result.apply((password) => renderSuperDigestJavaEnv({ user: SUPER_USER, password })));
+            this.superCredentials = pulumi.secret(pulumi.interpolate`${SUPER_USER}:${superPassword.result}`);
+        }
+        const auth: ZooKeeperNodeAuth | undefined = nodeAuth.jaasConfig || nodeAuth.javaEnv ? nodeAuth : undefined;
         const labels = { stack, ensemble: prefix };
 
         this.network =
@@ -183,6 +252,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
         // Gates run the ZooKeeper image itself: it has bash and nc.
         const gateImage = new docker.RemoteImage(`${name}-gate-image`, { name: args.image, keepLocally: true }, { parent: this });
+        this.toolsImageId = gateImage.imageId;
         const gate = (resourceName: string, role: string, nameSuffix: pulumi.Input<string>, script: string, targetEnv: pulumi.Input<string>) =>
             new docker.Container(
                 resourceName,
@@ -235,6 +305,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                     hostIp: args.hostIp,
                     retainDataOnDelete: args.retainDataOnDelete,
                     labels: { ensemble: prefix },
+                    auth,
                 },
                 // dependsOn only: a property reference would replace server i+1 whenever the gate is.
                 { parent: this, dependsOn: previousGate ? [previousGate] : [] },

@@ -15,6 +15,7 @@ import {
     renderZooCfg,
     validateHostName,
 } from "./zooCfg";
+import { JAAS_CONFIG_FILE, JAVA_ENV_FILE, QUORUM_SASL_JVM_FLAGS } from "./zookeeperAuth";
 
 /** Arguments of one ZooKeeper server. */
 export interface ZooKeeperNodeArgs {
@@ -42,6 +43,25 @@ export interface ZooKeeperNodeArgs {
     readonly retainDataOnDelete?: boolean;
     /** Extra labels, e.g. the ensemble and stack. */
     readonly labels?: Readonly<Record<string, string>>;
+    /**
+     * Authentication files (see zookeeperAuth.ts). Each is uploaded readable by
+     * the server's user only, with its content kept secret in the state.
+     * `jaasConfig` is required when zooCfg.quorumSasl is set.
+     */
+    readonly auth?: ZooKeeperNodeAuth;
+}
+
+/** Secret files of a server's authentication. */
+export interface ZooKeeperNodeAuth {
+    /** JAAS file with the quorum credentials (renderJaasConfig), uploaded to JAAS_CONFIG_FILE. */
+    readonly jaasConfig?: pulumi.Input<string>;
+    /** java.env with the superuser digest (renderSuperDigestJavaEnv), uploaded to JAVA_ENV_FILE. */
+    readonly javaEnv?: pulumi.Input<string>;
+}
+
+/** A secret file for the server user (uid 1000) only. */
+export function secretUpload(file: string, content: pulumi.Input<string>) {
+    return { file, content: pulumi.secret(content), owner: "1000", group: "1000", permissions: "0400" };
 }
 
 /** Default container memory limit of a server, in MB. */
@@ -80,6 +100,9 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
         validateHostName(args.hostname);
         if (!args.zooCfg.servers.some((s) => s.id === args.serverId)) {
             throw new Error(`serverId ${args.serverId} is not in the zoo.cfg server list`);
+        }
+        if (args.zooCfg.quorumSasl && args.auth?.jaasConfig === undefined) {
+            throw new Error("auth.jaasConfig is required when zooCfg.quorumSasl is set: the servers could not authenticate each other");
         }
         const zooCfgText = renderZooCfg(args.zooCfg);
         const memoryMb = args.memoryMb ?? DEFAULT_SERVER_MEMORY_MB;
@@ -123,12 +146,19 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 uploads: [
                     { file: "/conf/zoo.cfg", content: zooCfgText },
                     { file: "/data/myid", content: `${args.serverId}\n` },
+                    ...(args.auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, args.auth.jaasConfig)]),
+                    ...(args.auth?.javaEnv === undefined ? [] : [secretUpload(JAVA_ENV_FILE, args.auth.javaEnv)]),
                 ],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: "/data" },
                     { volumeName: this.datalogVolume.name, containerPath: "/datalog" },
                 ],
-                envs: [`JVMFLAGS=${renderJvmFlags(heapMb)}`, `ZK_SERVER_HEAP=${heapMb}`],
+                envs: [
+                    `JVMFLAGS=${renderJvmFlags(heapMb)}`,
+                    `ZK_SERVER_HEAP=${heapMb}`,
+                    // Server-only, and no secret: the credentials are in the uploaded files.
+                    ...(args.zooCfg.quorumSasl ? [`SERVER_JVMFLAGS=${QUORUM_SASL_JVM_FLAGS.join(" ")}`] : []),
+                ],
                 memory: memoryMb,
                 // No swap: a swapping server misses heartbeats and gets dropped from the
                 // quorum. Docker would otherwise allow as much swap as memory.

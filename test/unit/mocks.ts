@@ -8,6 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_GRAFANA_PASSWORD = "MockGrafanaPassw0rdXYZ12";
 
+/** `result` of a RandomPassword: distinct per resource name (letters and digits, 32 characters); Grafana's is MOCK_GRAFANA_PASSWORD. */
+export function mockPassword(resourceName: string): string {
+    if (resourceName.includes("grafana")) {
+        return MOCK_GRAFANA_PASSWORD;
+    }
+    return `Mock${createHash("sha256").update(resourceName).digest("hex").substring(0, 28)}`;
+}
+
 export interface Registration {
     type: string;
     name: string;
@@ -98,7 +106,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 state.exitCode = 0;
                 break;
             case "random:index/randomPassword:RandomPassword":
-                state.result = MOCK_GRAFANA_PASSWORD;
+                state.result = mockPassword(args.name);
                 break;
             default:
                 if (!args.custom) {
