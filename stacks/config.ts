@@ -60,6 +60,9 @@ export const ALLOWED: Readonly<Record<string, string>> = Object.freeze({
     "zookeeper.hostIp": "must be an IPv4 address such as 127.0.0.1",
     "zookeeper.retainDataOnDelete": "must be true or false",
     "zookeeper.rollTimeoutSeconds": "must be an integer number of seconds between 10 and 3600",
+    "zookeeper.auth": "must be an object with the booleans quorumSasl and clientDigest",
+    "zookeeper.auth.quorumSasl": "must be true or false",
+    "zookeeper.auth.clientDigest": "must be true or false",
     "clientApp.enabled": "must be true or false",
     "clientApp.image": "must be a Docker image reference such as zookeeper-platform/client-app:0.1.0",
     "clientApp.replicas": "must be an integer between 1 and 16",
@@ -125,6 +128,12 @@ const zookeeperSchema = z.strictObject({
     hostIp: ipv4().prefault("127.0.0.1"),
     retainDataOnDelete: z.boolean().prefault(false),
     rollTimeoutSeconds: int(10, 3600).prefault(120),
+    auth: z
+        .strictObject({
+            quorumSasl: z.boolean().prefault(false),
+            clientDigest: z.boolean().prefault(false),
+        })
+        .prefault({}),
 });
 
 const clientAppSchema = z.strictObject({
@@ -211,6 +220,23 @@ export interface ParseOptions {
 }
 
 type Path = readonly (string | number)[];
+
+/** Keys of the (nested) object schema at `path` inside a section, for "unknown key" messages. */
+function shapeAt(schema: z.ZodObject, path: readonly PropertyKey[]): Record<string, unknown> {
+    let current: z.ZodType = schema;
+    for (const segment of path) {
+        if (!(current instanceof z.ZodObject) || typeof segment !== "string") {
+            break;
+        }
+        let next: z.ZodType = current.shape[segment] as z.ZodType;
+        // Unwrap prefault/optional/default wrappers down to the object.
+        while (next && !(next instanceof z.ZodObject) && (next.def as unknown as { innerType?: z.ZodType }).innerType) {
+            next = (next.def as unknown as { innerType: z.ZodType }).innerType;
+        }
+        current = next;
+    }
+    return current instanceof z.ZodObject ? current.shape : schema.shape;
+}
 
 function valueAt(raw: unknown, path: Path): unknown {
     let current: unknown = raw;
@@ -315,7 +341,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, options
         for (const issue of result.error.issues) {
             const path = [section, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
             if (issue.code === "unrecognized_keys") {
-                const allowedKeys = Object.keys(SECTION_SCHEMAS[section].shape).join(", ");
+                const allowedKeys = Object.keys(shapeAt(SECTION_SCHEMAS[section], issue.path)).join(", ");
                 for (const unknownKey of issue.keys) {
                     problems.push(describe([...path, unknownKey], raw, `unknown key; allowed keys are ${allowedKeys}`, secretKeys));
                 }
@@ -324,10 +350,18 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, options
             } else {
                 // Entries of a map (extraConfig) carry their own reason; other keys use the table.
                 const rule =
-                    path.length > 2 && issue.code === "custom" ? issue.message : ALLOWED[path.slice(0, 2).join(".")] ?? issue.message;
+                    path.length > 2 && issue.code === "custom"
+                        ? issue.message
+                        : ALLOWED[path.join(".")] ?? ALLOWED[path.slice(0, 2).join(".")] ?? issue.message;
                 problems.push(describe(path, raw, rule, secretKeys));
             }
         }
+    }
+
+    if (parsed.zookeeper?.auth.quorumSasl && parsed.zookeeper.size === 1) {
+        problems.push(
+            describe(["zookeeper", "auth", "quorumSasl"], raw, "must be false with zookeeper.size 1: a standalone server has no quorum to authenticate", secretKeys),
+        );
     }
 
     const ranges = portRanges(parsed);

@@ -10,5 +10,6 @@ const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig()))
 
 // Stack outputs: zookeeperConnectionString, and where they apply
 // zookeeperHostConnectionString, clientAppUrls, prometheusUrl,
-// alertmanagerUrl, grafanaUrl, grafanaAdminPassword (secret).
+// alertmanagerUrl, grafanaUrl, grafanaAdminPassword, and with zookeeper.auth.clientDigest
+// zookeeperSuperCredentials and clientAppZooKeeperCredentials (secrets).
 export = deployPlatform(settings);

@@ -22,6 +22,10 @@ export interface PlatformOutputs {
     alertmanagerUrl?: pulumi.Output<string>;
     grafanaUrl?: pulumi.Output<string>;
     grafanaAdminPassword?: pulumi.Output<string>;
+    /** `super:<password>` (secret) for `addauth digest`, with zookeeper.auth.clientDigest. */
+    zookeeperSuperCredentials?: pulumi.Output<string>;
+    /** The client app's `user:password` (secret), with zookeeper.auth.clientDigest and the app enabled. */
+    clientAppZooKeeperCredentials?: pulumi.Output<string>;
 }
 
 /** An output known to be defined because the setting that makes it so is set. */
@@ -57,6 +61,7 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
         hostIp: zk.hostIp,
         retainDataOnDelete: zk.retainDataOnDelete,
         rollTimeoutSeconds: zk.rollTimeoutSeconds,
+        auth: zk.auth,
     });
 
     const app = settings.clientApp.enabled
@@ -101,6 +106,12 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
     }
     if (app && settings.clientApp.hostPortBase !== undefined) {
         outputs.clientAppUrls = app.urls;
+    }
+    if (ensemble.superCredentials) {
+        outputs.zookeeperSuperCredentials = pulumi.secret(ensemble.superCredentials);
+    }
+    if (app?.zookeeperCredentials) {
+        outputs.clientAppZooKeeperCredentials = pulumi.secret(app.zookeeperCredentials);
     }
     if (monitoring) {
         if (mon.prometheusHostPort !== undefined) {

@@ -104,6 +104,7 @@ describe("defaults", () => {
             hostIp: "127.0.0.1",
             retainDataOnDelete: false,
             rollTimeoutSeconds: 120,
+            auth: { quorumSasl: false, clientDigest: false },
         });
         expect(c.clientApp).toEqual({ enabled: true, image: "zookeeper-platform/client-app:0.1.0", replicas: 1, hostIp: "127.0.0.1", memoryMb: 192 });
         expect(c.monitoring.retention).toBe("7d");
@@ -145,7 +146,7 @@ describe("images.source", () => {
 describe("bad configurations", () => {
     const zkKeys =
         "size, image, tickTime, initLimit, syncLimit, maxClientCnxns, autopurgeIntervalHours, autopurgeSnapRetainCount, " +
-        "fourLetterWords, extraConfig, memoryMb, cpus, clientHostPortBase, metricsHostPortBase, hostIp, retainDataOnDelete, rollTimeoutSeconds";
+        "fourLetterWords, extraConfig, memoryMb, cpus, clientHostPortBase, metricsHostPortBase, hostIp, retainDataOnDelete, rollTimeoutSeconds, auth";
     const cases: [string, Record<string, unknown>, string][] = [
         ["an even size", { zookeeper: { size: 4 } }, "zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255"],
         ["size 0", { zookeeper: { size: 0 } }, "zookeeper.size: 0 is not allowed: must be an odd integer between 1 and 255"],

@@ -38,7 +38,7 @@ describe.each(ENVIRONMENTS)("stack %s", (env) => {
         expect(servers).toHaveLength(want.size);
         expect(names.filter((n) => n.startsWith(`zk-${env}-gate-`))).toHaveLength(want.size - 1);
         expect(names.filter((n) => n.startsWith(`zk-${env}-ready-`))).toHaveLength(1);
-        expect(names.filter((n) => n.startsWith(`app-${env}-`))).toHaveLength(want.replicas);
+        expect(names.filter((n) => new RegExp(`^app-${env}-\\d+$`).test(n))).toHaveLength(want.replicas);
         expect(names.filter((n) => n.startsWith(`mon-${env}-`)).sort()).toEqual([
             `mon-${env}-alertmanager`,
             `mon-${env}-grafana`,

@@ -1,0 +1,323 @@
+/**
+ * Authentication in the components and the stack program, under Pulumi mocks: what each container
+ * gets (files, env), what is secret, and that every server shares one set of credentials.
+ */
+import {
+    DOCKER_CONTAINER,
+    RecordingMocks,
+    Registration,
+    envMap,
+    isSecret,
+    mockPassword,
+    resolve,
+    setupMocks,
+    upload,
+} from "./mocks";
+
+const mocks: RecordingMocks = setupMocks("dev");
+
+import { ClientAppService } from "../../components/clientAppService";
+import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeperEnsemble";
+import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJavaEnv } from "../../components/zookeeperAuth";
+import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
+import { deployPlatform } from "../../stacks/program";
+import { rawConfig } from "./stackFiles";
+
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+
+interface Built {
+    ensemble: ZooKeeperEnsemble;
+    app: ClientAppService;
+    mine: Registration[];
+    servers: Registration[];
+    replicas: Registration[];
+    aclSync?: Registration;
+    passwords: Registration[];
+}
+
+async function build(name: string, ensembleArgs: Partial<ZooKeeperEnsembleArgs>, chroot?: string): Promise<Built> {
+    const before = mocks.registrations.length;
+    const ensemble = new ZooKeeperEnsemble(name, { image: "zookeeper:3.9.4", ...ensembleArgs });
+    const app = new ClientAppService(`${name}app`, { ensemble, image: "zookeeper-platform/client-app:0.1.0", replicas: 2, chroot });
+    await Promise.all(app.containers.map((c) => resolve(c.id)));
+    await mocks.settle();
+    const mine = mocks.registrations.slice(before);
+    const containers = mine.filter((r) => r.type === DOCKER_CONTAINER);
+    return {
+        ensemble,
+        app,
+        mine,
+        servers: containers.filter((r) => new RegExp(`^${name}-\\d+-container$`).test(r.name)),
+        replicas: containers.filter((r) => new RegExp(`^${name}app-\\d+$`).test(r.name)),
+        aclSync: containers.find((r) => r.name === `${name}app-acl-sync`),
+        passwords: mine.filter((r) => r.type === RANDOM_PASSWORD),
+    };
+}
+
+function uploadOf(reg: Registration, file: string): { file: string; content: string; owner?: string; group?: string; permissions?: string } | undefined {
+    return ((reg.inputs.uploads ?? []) as { file: string; content: string }[]).find((u) => u.file === file);
+}
+
+function uploadIndex(reg: Registration, file: string): number {
+    return ((reg.inputs.uploads ?? []) as { file: string }[]).findIndex((u) => u.file === file);
+}
+
+/** Every env var value of every container. */
+function allEnvValues(regs: Registration[]): string[] {
+    return regs.filter((r) => r.type === DOCKER_CONTAINER).flatMap((r) => Object.entries(envMap(r)).map(([k, v]) => `${k}=${v}`));
+}
+
+describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
+    let b: Built;
+    const quorumPassword = mockPassword("zka-quorum-password");
+    const superPassword = mockPassword("zka-super-password");
+    const appPassword = mockPassword("zkaapp-zookeeper-password");
+
+    beforeAll(async () => {
+        b = await build("zka", { size: 3, auth: { quorumSasl: true, clientDigest: true } });
+    });
+
+    it("generates the quorum, superuser and app passwords with RandomPassword (no special characters), as children of their components", () => {
+        expect(b.passwords.map((p) => p.name).sort()).toEqual(["zka-quorum-password", "zka-super-password", "zkaapp-zookeeper-password"]);
+        for (const p of b.passwords) {
+            // Inputs that never change with the servers' settings: a roll does not regenerate them.
+            expect(p.inputs).toEqual({ length: 32, special: false });
+        }
+        const ensembleUrn = b.mine.find((r) => r.type === "zookeeper-docker:index:ZooKeeperEnsemble")!.urn;
+        const appUrn = b.mine.find((r) => r.type === "zookeeper-docker:index:ClientAppService")!.urn;
+        expect(b.passwords.find((p) => p.name === "zka-quorum-password")!.parentUrn).toBe(ensembleUrn);
+        expect(b.passwords.find((p) => p.name === "zka-super-password")!.parentUrn).toBe(ensembleUrn);
+        expect(b.passwords.find((p) => p.name === "zkaapp-zookeeper-password")!.parentUrn).toBe(appUrn);
+    });
+
+    it("gives every server the identical JAAS file with the quorum credentials, as a secret readable by uid 1000 only", () => {
+        expect(b.servers).toHaveLength(3);
+        for (const server of b.servers) {
+            expect(upload(server, "/conf/jaas.conf")).toBe(renderJaasConfig({ user: "zkquorum", password: quorumPassword }));
+            expect(uploadOf(server, "/conf/jaas.conf")).toMatchObject({ owner: "1000", group: "1000", permissions: "0400" });
+            expect(server.secretInputs).toContain("uploads");
+        }
+    });
+
+    it("gives every server the identical superuser digest in /conf/java.env, as a secret", () => {
+        for (const server of b.servers) {
+            expect(upload(server, "/conf/java.env")).toBe(renderSuperDigestJavaEnv({ user: "super", password: superPassword }));
+            expect(uploadOf(server, "/conf/java.env")).toMatchObject({ owner: "1000", permissions: "0400" });
+            expect(server.secretInputs).toContain("uploads");
+        }
+    });
+
+    it("turns quorum SASL on in zoo.cfg and keeps the 4lw whitelist", () => {
+        for (const server of b.servers) {
+            expect(upload(server, "/conf/zoo.cfg")).toContain("quorum.auth.serverRequireSasl=true\n");
+            expect(upload(server, "/conf/zoo.cfg")).toContain("4lw.commands.whitelist=srvr,mntr\n");
+        }
+    });
+
+    it("passes the JAAS file and FIPS mode to the server JVM only (SERVER_JVMFLAGS), next to the unchanged JVMFLAGS", () => {
+        for (const server of b.servers) {
+            const env = envMap(server);
+            expect(env.SERVER_JVMFLAGS).toBe("-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false");
+            expect(env.JVMFLAGS).not.toContain("jaas");
+        }
+    });
+
+    it("gives each app replica its user:password as a secret file and only its path in the environment", () => {
+        expect(b.replicas).toHaveLength(2);
+        for (const replica of b.replicas) {
+            expect(upload(replica, "/run/secrets/zookeeper_auth")).toBe(`zkaapp-dev:${appPassword}`);
+            expect(uploadOf(replica, "/run/secrets/zookeeper_auth")).toMatchObject({ owner: "1000", permissions: "0400" });
+            expect(replica.secretInputs).toContain("uploads");
+            expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBe("/run/secrets/zookeeper_auth");
+        }
+    });
+
+    it("puts no password and no digest into any environment variable or command", () => {
+        const secrets = [
+            quorumPassword,
+            superPassword,
+            appPassword,
+            computeDigestId({ user: "super", password: superPassword }),
+            computeDigestId({ user: "zkaapp-dev", password: appPassword }),
+        ];
+        const containers = b.mine.filter((r) => r.type === DOCKER_CONTAINER);
+        const exposed = [...allEnvValues(containers), ...containers.flatMap((c) => (c.inputs.command ?? []) as string[])];
+        expect(exposed.length).toBeGreaterThan(10);
+        for (const value of exposed) {
+            for (const secret of secrets) {
+                expect(value).not.toContain(secret);
+            }
+        }
+    });
+
+    it("runs the ACL sync after the ready gate and before the replicas, with its secrets in a secret file", async () => {
+        const sync = b.aclSync!;
+        expect(sync).toBeDefined();
+        expect(sync.inputs.name).toBe("zkaapp-dev-acl-sync");
+        const readyGateUrn = b.mine.find((r) => r.name === "zka-ready-gate")!.urn;
+        expect(sync.dependencies).toContain(readyGateUrn);
+        for (const replica of b.replicas) {
+            expect(replica.dependencies).toEqual(expect.arrayContaining([readyGateUrn, sync.urn]));
+        }
+        const secrets = upload(sync, "/run/secrets/zookeeper_acl_sync");
+        expect(secrets).toContain(`SUPER_AUTH='super:${superPassword}'`);
+        expect(secrets).toContain(`APP_ACL='${renderAppAcl({ user: "zkaapp-dev", password: appPassword })}'`);
+        expect(sync.secretInputs).toContain("uploads");
+        expect(sync.inputs.command[0]).toContain("root='/app'");
+        expect(sync.inputs.command[0]).toContain("servers='zka-dev-1:2181,zka-dev-2:2181,zka-dev-3:2181'");
+        expect(sync.inputs).toMatchObject({ wait: true, attach: true, logs: false, user: "1000:1000" });
+        expect(sync.deleteBeforeReplace).toBe(true);
+        // The ensemble's own image (zkCli.sh).
+        expect(sync.inputs.image).toBe(b.servers[0].inputs.image);
+    });
+
+    it("exposes the superuser and app credentials as secret outputs", async () => {
+        expect(await isSecret(b.ensemble.superCredentials!)).toBe(true);
+        expect(await resolve(b.ensemble.superCredentials!)).toBe(`super:${superPassword}`);
+        expect(await isSecret(b.app.zookeeperCredentials!)).toBe(true);
+        expect(await resolve(b.app.zookeeperCredentials!)).toBe(`zkaapp-dev:${appPassword}`);
+    });
+});
+
+describe("with a chroot, the app's root is the chroot", () => {
+    it("syncs the chroot's subtree", async () => {
+        const b = await build("zkc", { auth: { clientDigest: true } }, "/platform");
+        expect(b.aclSync!.inputs.command[0]).toContain("root='/platform'");
+    });
+});
+
+describe("only clientDigest", () => {
+    it("has the superuser and the app's auth but no quorum SASL", async () => {
+        const b = await build("zkd", { auth: { clientDigest: true } });
+        expect(b.passwords.map((p) => p.name).sort()).toEqual(["zkd-super-password", "zkdapp-zookeeper-password"]);
+        for (const server of b.servers) {
+            expect(uploadOf(server, "/conf/jaas.conf")).toBeUndefined();
+            expect(uploadOf(server, "/conf/java.env")).toBeDefined();
+            expect(envMap(server).SERVER_JVMFLAGS).toBeUndefined();
+            expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
+        }
+        expect(b.aclSync).toBeDefined();
+    });
+});
+
+describe("only quorumSasl", () => {
+    it("has the JAAS file but no superuser, no app credentials and no ACL sync", async () => {
+        const b = await build("zkq", { auth: { quorumSasl: true } });
+        expect(b.passwords.map((p) => p.name)).toEqual(["zkq-quorum-password"]);
+        expect(b.ensemble.superCredentials).toBeUndefined();
+        expect(b.app.zookeeperCredentials).toBeUndefined();
+        expect(b.aclSync).toBeUndefined();
+        for (const replica of b.replicas) {
+            expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBeUndefined();
+        }
+    });
+});
+
+describe("auth off (the default)", () => {
+    it("creates no password, no auth file, no ACL sync, and the same containers as before", async () => {
+        const b = await build("zko", {});
+        expect(b.passwords).toEqual([]);
+        expect(b.aclSync).toBeUndefined();
+        for (const server of b.servers) {
+            expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/conf/zoo.cfg", "/data/myid"]);
+            expect(Object.keys(envMap(server)).sort()).toEqual(["JVMFLAGS", "ZK_SERVER_HEAP"]);
+            expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
+            expect(server.secretInputs).toEqual([]);
+        }
+        for (const replica of b.replicas) {
+            expect(replica.inputs.uploads).toBeUndefined();
+            expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBeUndefined();
+        }
+    });
+
+    it("refuses quorum SASL on a standalone server before registering anything", () => {
+        const before = mocks.registrations.length;
+        expect(() => new ZooKeeperEnsemble("zks", { image: "zookeeper:3.9.4", size: 1, auth: { quorumSasl: true } })).toThrow(
+            "auth.quorumSasl is not allowed with size 1",
+        );
+        expect(mocks.registrations.length).toBe(before);
+    });
+});
+
+describe("committed stacks", () => {
+    /** prod's stack file with authentication on. */
+    function prodWithAuth(): Record<string, unknown> {
+        const raw = rawConfig("prod");
+        return { ...raw, zookeeper: { ...(raw.zookeeper as object), auth: { quorumSasl: true, clientDigest: true } } };
+    }
+
+    it("dev and staging leave both off", () => {
+        expect(parseStackConfig(rawConfig("dev")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
+        expect(parseStackConfig(rawConfig("staging")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
+    });
+
+    it("prod with auth exports the superuser and app credentials as secrets; the 4lw whitelist stays srvr,mntr", async () => {
+        const prod = setupMocks("prod");
+        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(prodWithAuth())));
+        await resolve(outputs.zookeeperConnectionString);
+        await prod.settle(300);
+        const mine = prod.registrations;
+        expect(await isSecret(outputs.zookeeperSuperCredentials!)).toBe(true);
+        expect(await isSecret(outputs.clientAppZooKeeperCredentials!)).toBe(true);
+        expect(await resolve(outputs.clientAppZooKeeperCredentials!)).toBe(`app-prod:${mockPassword("app-zookeeper-password")}`);
+        const servers = mine.filter((r) => /^zk-\d+-container$/.test(r.name));
+        expect(servers).toHaveLength(5);
+        const jaas = new Set(servers.map((s) => upload(s, "/conf/jaas.conf")));
+        expect(jaas.size).toBe(1);
+        for (const server of servers) {
+            expect(upload(server, "/conf/zoo.cfg")).toMatch(/^4lw\.commands\.whitelist=srvr,mntr$/m);
+        }
+        const passwords = mine.filter((r) => r.type === RANDOM_PASSWORD).map((r) => mockPassword(r.name));
+        // quorum, superuser, app, and Grafana's admin password.
+        expect(passwords).toHaveLength(4);
+        for (const value of allEnvValues(mine)) {
+            for (const password of passwords) {
+                expect(value).not.toContain(password);
+            }
+        }
+    });
+
+    it("dev exports no credentials", async () => {
+        const dev = setupMocks("dev");
+        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(rawConfig("dev"))));
+        await resolve(outputs.zookeeperConnectionString);
+        await dev.settle();
+        expect(outputs.zookeeperSuperCredentials).toBeUndefined();
+        expect(outputs.clientAppZooKeeperCredentials).toBeUndefined();
+    });
+});
+
+describe("config zookeeper.auth", () => {
+    function problems(raw: Record<string, unknown>): string[] {
+        try {
+            parseStackConfig(raw);
+        } catch (e) {
+            return (e as { problems: string[] }).problems;
+        }
+        return [];
+    }
+
+    it("defaults to both off", () => {
+        expect(parseStackConfig({}).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
+        expect(parseStackConfig({ zookeeper: { auth: { clientDigest: true } } }).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: true });
+    });
+
+    it("names the key, the value and what is allowed", () => {
+        expect(problems({ zookeeper: { auth: { quorumSasl: "yes" } } })).toEqual([
+            'zookeeper.auth.quorumSasl: "yes" is not allowed: must be true or false',
+        ]);
+        expect(problems({ zookeeper: { auth: true } })).toEqual([
+            "zookeeper.auth: true is not allowed: must be an object with the booleans quorumSasl and clientDigest",
+        ]);
+        expect(problems({ zookeeper: { auth: { clientDigset: true } } })).toEqual([
+            "zookeeper.auth.clientDigset: true is not allowed: unknown key; allowed keys are quorumSasl, clientDigest",
+        ]);
+    });
+
+    it("refuses quorum SASL for a standalone server", () => {
+        expect(problems({ zookeeper: { size: 1, auth: { quorumSasl: true } } })).toEqual([
+            "zookeeper.auth.quorumSasl: true is not allowed: must be false with zookeeper.size 1: a standalone server has no quorum to authenticate",
+        ]);
+        expect(problems({ zookeeper: { size: 1, auth: { clientDigest: true } } })).toEqual([]);
+    });
+});
