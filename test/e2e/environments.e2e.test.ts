@@ -3,6 +3,7 @@
  * then what a user relies on: a serving quorum, the client app, Prometheus and its alerts, quiet
  * previews, a rolling update that keeps the quorum, and a clean destroy (prod keeps its data).
  */
+import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     Project,
@@ -12,6 +13,7 @@ import {
     httpJson,
     modes,
     openStack,
+    repoRoot,
     setPaths,
     sleep,
     summary,
@@ -204,7 +206,8 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
 
     test("a second preview after `up` proposes no changes", async () => {
         const started = Date.now();
-        const preview = await stack.preview({ expectNoChanges: true });
+        // The policy pack runs too: a deployed stack must keep every guardrail (policy/).
+        const preview = await stack.preview({ expectNoChanges: true, policyPacks: [path.join(repoRoot, "policy")] });
         report.previewSeconds = ((Date.now() - started) / 1000).toFixed(1);
         expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
     });
