@@ -56,7 +56,7 @@ export {
     type AclSyncSettings,
     type Credentials,
     JAAS_CONFIG_FILE,
-    JAVA_ENV_FILE,
+    SUPER_DIGEST_ARGS_FILE,
     QUORUM_SASL_JVM_FLAGS,
     QUORUM_SASL_ZOO_CFG,
     QUORUM_USER,
@@ -66,7 +66,8 @@ export {
     renderAclSyncSecrets,
     renderAppAcl,
     renderJaasConfig,
-    renderSuperDigestJavaEnv,
+    renderServerJvmFlags,
+    renderSuperDigestJvmArgs,
     validateCredentials,
 } from "./components/zookeeperAuth";
 export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/rollGates";

@@ -17,10 +17,11 @@ import { createHash } from "crypto";
 /** Where the JAAS file is uploaded in every server. */
 export const JAAS_CONFIG_FILE = "/conf/jaas.conf";
 /**
- * Sourced by zkEnv.sh (official and local image) before the server starts;
- * carries the superuser digest as a server-only JVM flag.
+ * A java launcher argument file (`java @file`, JDK 9+) with the superuser
+ * digest as a system property. Named in SERVER_JVMFLAGS as `@file`, so the
+ * digest appears neither in the environment nor in the process list.
  */
-export const JAVA_ENV_FILE = "/conf/java.env";
+export const SUPER_DIGEST_ARGS_FILE = "/conf/super-digest.jvmargs";
 /** JAAS login contexts the quorum uses (zoo.cfg names them). */
 export const QUORUM_SERVER_LOGIN_CONTEXT = "QuorumServer";
 export const QUORUM_LEARNER_LOGIN_CONTEXT = "QuorumLearner";
@@ -44,9 +45,8 @@ export const QUORUM_SASL_ZOO_CFG: Readonly<Record<string, string>> = Object.free
 });
 
 /**
- * Server-only JVM flags of quorum SASL, given as SERVER_JVMFLAGS (zkCli.sh
- * run inside a server container would otherwise also read the JAAS file,
- * find no `Client` section and report AuthFailed).
+ * Server-only JVM flags of quorum SASL, part of SERVER_JVMFLAGS (see
+ * renderServerJvmFlags).
  *
  * `zookeeper.fips-mode=false`: ZooKeeper 3.9 runs in FIPS mode by default and
  * then refuses DIGEST-MD5 ("QuorumLearner will not use DIGEST-MD5 as SASL
@@ -119,20 +119,26 @@ export function computeDigestId(credentials: Credentials): string {
 }
 
 /**
- * `/conf/java.env`: adds the superuser digest to the server's JVM flags.
- * zkEnv.sh sources this file before it builds SERVER_JVMFLAGS, so the value
- * never appears in the container's environment or its Docker config.
+ * Content of SUPER_DIGEST_ARGS_FILE: the superuser digest as the system
+ * property ZooKeeper's DigestAuthenticationProvider reads.
  */
-export function renderSuperDigestJavaEnv(superUser: Credentials): string {
+export function renderSuperDigestJvmArgs(superUser: Credentials): string {
     if (superUser.user !== SUPER_USER) {
         throw new Error(`superuser "${superUser.user}" is not allowed: ZooKeeper's superuser is "${SUPER_USER}"`);
     }
-    const digest = computeDigestId(superUser);
-    return [
-        "# Rendered by pulumi-zookeeper-docker. Sourced by zkEnv.sh; server only.",
-        `SERVER_JVMFLAGS="\${SERVER_JVMFLAGS:-} -Dzookeeper.DigestAuthenticationProvider.superDigest=${digest}"`,
-        "",
-    ].join("\n");
+    return `-Dzookeeper.DigestAuthenticationProvider.superDigest=${computeDigestId(superUser)}\n`;
+}
+
+/**
+ * SERVER_JVMFLAGS of a server with authentication, or undefined without.
+ * Server-only: zkCli.sh run inside a server container would otherwise read
+ * the JAAS file too, find no `Client` section and report AuthFailed. Holds
+ * no secret: the quorum credentials are in the JAAS file and the digest in
+ * the argument file.
+ */
+export function renderServerJvmFlags(settings: { quorumSasl: boolean; superDigest: boolean }): string | undefined {
+    const flags = [...(settings.quorumSasl ? QUORUM_SASL_JVM_FLAGS : []), ...(settings.superDigest ? [`@${SUPER_DIGEST_ARGS_FILE}`] : [])];
+    return flags.length === 0 ? undefined : flags.join(" ");
 }
 
 /**

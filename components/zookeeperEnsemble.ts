@@ -26,7 +26,7 @@ import {
     QUORUM_USER,
     SUPER_USER,
     renderJaasConfig,
-    renderSuperDigestJavaEnv,
+    renderSuperDigestJvmArgs,
 } from "./zookeeperAuth";
 import { DEFAULT_SERVER_MEMORY_MB, ZooKeeperNode, ZooKeeperNodeAuth } from "./zookeeperNode";
 
@@ -221,7 +221,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         // One set of credentials for the whole ensemble: every server gets the same
         // files, so any server can lead and a replaced server rejoins with what the
         // others expect. The passwords change only when these resources are replaced.
-        const nodeAuth: { jaasConfig?: pulumi.Output<string>; javaEnv?: pulumi.Output<string> } = {};
+        const nodeAuth: { jaasConfig?: pulumi.Output<string>; superDigestArgs?: pulumi.Output<string> } = {};
         if (this.quorumSaslEnabled) {
             const quorumPassword = new random.RandomPassword(
                 `${name}-quorum-password`,
@@ -236,10 +236,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 { length: GENERATED_PASSWORD_LENGTH, special: false },
                 { parent: this },
             );
-            nodeAuth.javaEnv = pulumi.secret(superPassword.result.apply((password) => renderSuperDigestJavaEnv({ user: SUPER_USER, password })));
+            nodeAuth.superDigestArgs = pulumi.secret(
+                superPassword.result.apply((password) => renderSuperDigestJvmArgs({ user: SUPER_USER, password })),
+            );
             this.superCredentials = pulumi.secret(pulumi.interpolate`${SUPER_USER}:${superPassword.result}`);
         }
-        const auth: ZooKeeperNodeAuth | undefined = nodeAuth.jaasConfig || nodeAuth.javaEnv ? nodeAuth : undefined;
+        const auth: ZooKeeperNodeAuth | undefined = nodeAuth.jaasConfig || nodeAuth.superDigestArgs ? nodeAuth : undefined;
         const labels = { stack, ensemble: prefix };
 
         this.network =

@@ -15,7 +15,7 @@ import {
     renderZooCfg,
     validateHostName,
 } from "./zooCfg";
-import { JAAS_CONFIG_FILE, JAVA_ENV_FILE, QUORUM_SASL_JVM_FLAGS } from "./zookeeperAuth";
+import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE, renderServerJvmFlags } from "./zookeeperAuth";
 
 /** Arguments of one ZooKeeper server. */
 export interface ZooKeeperNodeArgs {
@@ -44,8 +44,8 @@ export interface ZooKeeperNodeArgs {
     /** Extra labels, e.g. the ensemble and stack. */
     readonly labels?: Readonly<Record<string, string>>;
     /**
-     * Authentication files (see zookeeperAuth.ts). Each is uploaded readable by
-     * the server's user only, with its content kept secret in the state.
+     * Authentication files (see zookeeperAuth.ts), uploaded with their content
+     * kept secret in the state (see secretUpload).
      * `jaasConfig` is required when zooCfg.quorumSasl is set.
      */
     readonly auth?: ZooKeeperNodeAuth;
@@ -55,13 +55,19 @@ export interface ZooKeeperNodeArgs {
 export interface ZooKeeperNodeAuth {
     /** JAAS file with the quorum credentials (renderJaasConfig), uploaded to JAAS_CONFIG_FILE. */
     readonly jaasConfig?: pulumi.Input<string>;
-    /** java.env with the superuser digest (renderSuperDigestJavaEnv), uploaded to JAVA_ENV_FILE. */
-    readonly javaEnv?: pulumi.Input<string>;
+    /** Java argument file with the superuser digest (renderSuperDigestJvmArgs), uploaded to SUPER_DIGEST_ARGS_FILE. */
+    readonly superDigestArgs?: pulumi.Input<string>;
 }
 
-/** A secret file for the server user (uid 1000) only. */
+/**
+ * An uploaded file whose content is a secret in the state. It is owned by
+ * root and world-readable inside the container (0644), so the containers' user
+ * 1000 can read but not change it. Giving it to uid 1000 with mode 0400 is not
+ * possible here: an upload `owner` makes the provider ask Docker to copy with
+ * the container user's ids, and Docker cannot resolve a numeric `--user 1000:1000`.
+ */
 export function secretUpload(file: string, content: pulumi.Input<string>) {
-    return { file, content: pulumi.secret(content), owner: "1000", group: "1000", permissions: "0400" };
+    return { file, content: pulumi.secret(content) };
 }
 
 /** Default container memory limit of a server, in MB. */
@@ -107,6 +113,10 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
         const zooCfgText = renderZooCfg(args.zooCfg);
         const memoryMb = args.memoryMb ?? DEFAULT_SERVER_MEMORY_MB;
         const heapMb = computeHeapMb(memoryMb);
+        const serverJvmFlags = renderServerJvmFlags({
+            quorumSasl: args.zooCfg.quorumSasl ?? false,
+            superDigest: args.auth?.superDigestArgs !== undefined,
+        });
         super("zookeeper-docker:index:ZooKeeperNode", name, args, opts);
         this.serverId = args.serverId;
         this.hostname = args.hostname;
@@ -147,7 +157,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     { file: "/conf/zoo.cfg", content: zooCfgText },
                     { file: "/data/myid", content: `${args.serverId}\n` },
                     ...(args.auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, args.auth.jaasConfig)]),
-                    ...(args.auth?.javaEnv === undefined ? [] : [secretUpload(JAVA_ENV_FILE, args.auth.javaEnv)]),
+                    ...(args.auth?.superDigestArgs === undefined ? [] : [secretUpload(SUPER_DIGEST_ARGS_FILE, args.auth.superDigestArgs)]),
                 ],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: "/data" },
@@ -157,7 +167,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     `JVMFLAGS=${renderJvmFlags(heapMb)}`,
                     `ZK_SERVER_HEAP=${heapMb}`,
                     // Server-only, and no secret: the credentials are in the uploaded files.
-                    ...(args.zooCfg.quorumSasl ? [`SERVER_JVMFLAGS=${QUORUM_SASL_JVM_FLAGS.join(" ")}`] : []),
+                    ...(serverJvmFlags === undefined ? [] : [`SERVER_JVMFLAGS=${serverJvmFlags}`]),
                 ],
                 memory: memoryMb,
                 // No swap: a swapping server misses heartbeats and gets dropped from the

@@ -18,7 +18,7 @@ const mocks: RecordingMocks = setupMocks("dev");
 
 import { ClientAppService } from "../../components/clientAppService";
 import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeperEnsemble";
-import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJavaEnv } from "../../components/zookeeperAuth";
+import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeperAuth";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";
 import { rawConfig } from "./stackFiles";
@@ -90,19 +90,17 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         expect(b.passwords.find((p) => p.name === "zkaapp-zookeeper-password")!.parentUrn).toBe(appUrn);
     });
 
-    it("gives every server the identical JAAS file with the quorum credentials, as a secret readable by uid 1000 only", () => {
+    it("gives every server the identical JAAS file with the quorum credentials, as a secret", () => {
         expect(b.servers).toHaveLength(3);
         for (const server of b.servers) {
             expect(upload(server, "/conf/jaas.conf")).toBe(renderJaasConfig({ user: "zkquorum", password: quorumPassword }));
-            expect(uploadOf(server, "/conf/jaas.conf")).toMatchObject({ owner: "1000", group: "1000", permissions: "0400" });
             expect(server.secretInputs).toContain("uploads");
         }
     });
 
-    it("gives every server the identical superuser digest in /conf/java.env, as a secret", () => {
+    it("gives every server the identical superuser digest in a java argument file, as a secret", () => {
         for (const server of b.servers) {
-            expect(upload(server, "/conf/java.env")).toBe(renderSuperDigestJavaEnv({ user: "super", password: superPassword }));
-            expect(uploadOf(server, "/conf/java.env")).toMatchObject({ owner: "1000", permissions: "0400" });
+            expect(upload(server, "/conf/super-digest.jvmargs")).toBe(renderSuperDigestJvmArgs({ user: "super", password: superPassword }));
             expect(server.secretInputs).toContain("uploads");
         }
     });
@@ -114,10 +112,12 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         }
     });
 
-    it("passes the JAAS file and FIPS mode to the server JVM only (SERVER_JVMFLAGS), next to the unchanged JVMFLAGS", () => {
+    it("passes the JAAS file, FIPS mode and the digest's argument file to the server JVM only (SERVER_JVMFLAGS), next to the unchanged JVMFLAGS", () => {
         for (const server of b.servers) {
             const env = envMap(server);
-            expect(env.SERVER_JVMFLAGS).toBe("-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false");
+            expect(env.SERVER_JVMFLAGS).toBe(
+                "-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false @/conf/super-digest.jvmargs",
+            );
             expect(env.JVMFLAGS).not.toContain("jaas");
         }
     });
@@ -126,7 +126,6 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         expect(b.replicas).toHaveLength(2);
         for (const replica of b.replicas) {
             expect(upload(replica, "/run/secrets/zookeeper_auth")).toBe(`zkaapp-dev:${appPassword}`);
-            expect(uploadOf(replica, "/run/secrets/zookeeper_auth")).toMatchObject({ owner: "1000", permissions: "0400" });
             expect(replica.secretInputs).toContain("uploads");
             expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBe("/run/secrets/zookeeper_auth");
         }
@@ -192,8 +191,8 @@ describe("only clientDigest", () => {
         expect(b.passwords.map((p) => p.name).sort()).toEqual(["zkd-super-password", "zkdapp-zookeeper-password"]);
         for (const server of b.servers) {
             expect(uploadOf(server, "/conf/jaas.conf")).toBeUndefined();
-            expect(uploadOf(server, "/conf/java.env")).toBeDefined();
-            expect(envMap(server).SERVER_JVMFLAGS).toBeUndefined();
+            expect(uploadOf(server, "/conf/super-digest.jvmargs")).toBeDefined();
+            expect(envMap(server).SERVER_JVMFLAGS).toBe("@/conf/super-digest.jvmargs");
             expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
         }
         expect(b.aclSync).toBeDefined();

@@ -17,7 +17,8 @@ import {
     renderAclSyncSecrets,
     renderAppAcl,
     renderJaasConfig,
-    renderSuperDigestJavaEnv,
+    renderServerJvmFlags,
+    renderSuperDigestJvmArgs,
     validateCredentials,
 } from "../../components/zookeeperAuth";
 import { computeServerEntries } from "../../components/zookeeperEnsemble";
@@ -146,17 +147,26 @@ describe("digests", () => {
         expect(renderAppAcl(APP)).toBe(`digest:${computeDigestId(APP)}:cdrwa,world:anyone:r`);
     });
 
-    it("java.env adds the superuser digest to SERVER_JVMFLAGS, keeping what was there, and holds no password", () => {
-        const text = renderSuperDigestJavaEnv(SUPER);
-        expect(text).toContain(
-            `SERVER_JVMFLAGS="\${SERVER_JVMFLAGS:-} -Dzookeeper.DigestAuthenticationProvider.superDigest=${computeDigestId(SUPER)}"`,
-        );
+    it("the superuser digest goes into a java argument file as the system property, without the password", () => {
+        const text = renderSuperDigestJvmArgs(SUPER);
+        expect(text).toBe(`-Dzookeeper.DigestAuthenticationProvider.superDigest=${computeDigestId(SUPER)}\n`);
         expect(text).not.toContain(SUPER.password);
-        expect(() => renderSuperDigestJavaEnv({ user: "admin", password: SUPER.password })).toThrow('ZooKeeper\'s superuser is "super"');
+        expect(() => renderSuperDigestJvmArgs({ user: "admin", password: SUPER.password })).toThrow('ZooKeeper\'s superuser is "super"');
     });
 
     it("quorum SASL JVM flags name the JAAS file and turn FIPS mode off (DIGEST-MD5)", () => {
         expect(QUORUM_SASL_JVM_FLAGS).toEqual(["-Djava.security.auth.login.config=/conf/jaas.conf", "-Dzookeeper.fips-mode=false"]);
+    });
+
+    it("SERVER_JVMFLAGS names the JAAS file and the digest's argument file, never a secret, and is absent without auth", () => {
+        expect(renderServerJvmFlags({ quorumSasl: true, superDigest: true })).toBe(
+            "-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false @/conf/super-digest.jvmargs",
+        );
+        expect(renderServerJvmFlags({ quorumSasl: false, superDigest: true })).toBe("@/conf/super-digest.jvmargs");
+        expect(renderServerJvmFlags({ quorumSasl: true, superDigest: false })).toBe(
+            "-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false",
+        );
+        expect(renderServerJvmFlags({ quorumSasl: false, superDigest: false })).toBeUndefined();
     });
 });
 
