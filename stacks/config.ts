@@ -443,6 +443,28 @@ export function applyEnvironmentOverrides(
     return { ...raw, images: { ...images, source } };
 }
 
+/**
+ * Top-level keys (without the namespace, e.g. `clientApp`) whose value holds a secret, so that
+ * errors show `[secret]` for every value under them, not only for SECRET_CAPABLE_KEYS. Pulumi
+ * marks the whole top-level key secret when any value under it was set with `--secret`. The SDK
+ * keeps that list in its config store (the language host passes it as PULUMI_CONFIG_SECRET_KEYS)
+ * and exposes it only as the internal `runtime.isConfigSecret`, hence the fallback to the variable.
+ */
+export function readSecretConfigKeys(): string[] {
+    const prefix = `${PROJECT}:`;
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    let fromEnv: unknown = [];
+    try {
+        fromEnv = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+    } catch {
+        // not set by this host: nothing to add
+    }
+    const isSecret = (key: string) => (isConfigSecret?.(key) ?? false) || (Array.isArray(fromEnv) && fromEnv.includes(key));
+    return Object.keys(pulumi.runtime.allConfig())
+        .filter((key) => key.startsWith(prefix) && isSecret(key))
+        .map((key) => key.substring(prefix.length));
+}
+
 export function readRawStackConfig(): Record<string, unknown> {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, unknown> = {};

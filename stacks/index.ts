@@ -3,10 +3,11 @@
  * and validated first: a bad configuration throws here, before any resource
  * is registered, so it creates and changes nothing.
  */
-import { parseStackConfig, readRawStackConfig, resolvePlatformSettings } from "./config";
+import { parseStackConfig, readRawStackConfig, readSecretConfigKeys, resolvePlatformSettings } from "./config";
 import { deployPlatform } from "./program";
 
-const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig()));
+// Values set with --secret are shown as [secret] in configuration errors.
+const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig(), { secretKeys: readSecretConfigKeys() }));
 
 // Stack outputs: zookeeperConnectionString, and where they apply
 // zookeeperHostConnectionString, clientAppUrls, prometheusUrl,

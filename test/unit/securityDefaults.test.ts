@@ -4,8 +4,9 @@
  * container passes the policy pack's checks (policy/rules.ts), ports stay on 127.0.0.1 unless a
  * section's hostIp says otherwise, and secrets travel only as secret uploads.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { MOCK_GRAFANA_PASSWORD, RecordingMocks, Registration, isSecret, resolve, setupMocks } from "./mocks";
-import { ENVIRONMENTS, Environment, rawConfig } from "./stackFiles";
+import { ENVIRONMENTS, Environment, cliConfig, rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { PlatformOutputs, deployPlatform } from "../../stacks/program";
 import {
@@ -162,5 +163,39 @@ describe("an explicit hostIp moves only its own section's ports off loopback", (
         const moved = published.find((c) => String(c.inputs.name).startsWith(prefix))!;
         expect(checkPublishedPorts(moved.inputs)[0]).toContain(`is published on ${ip}:`);
         expect(checkPublishedPorts(moved.inputs, ["127.0.0.1", ip])).toEqual([]);
+    });
+});
+
+describe("stacks/index.ts redacts every value set with --secret in configuration errors", () => {
+    const TOKEN = "chrootSecretToken0123456789";
+
+    function runEntryPoint(config: Record<string, string>, secretKeys: string[]): Error | undefined {
+        setupMocks("dev");
+        pulumi.runtime.setAllConfig(config, secretKeys);
+        try {
+            jest.isolateModules(() => {
+                require("../../stacks/index");
+            });
+        } catch (e) {
+            return e as Error;
+        }
+        return undefined;
+    }
+
+    it("a secret in a section that is not secret by nature is shown as [secret], the rest of the message stays", () => {
+        const config = cliConfig("dev");
+        config["zookeeper-platform:clientApp"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:clientApp"]), chroot: `relative/${TOKEN}` });
+        config["zookeeper-platform:zookeeper"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:zookeeper"]), size: 4 });
+        const error = runEntryPoint(config, ["zookeeper-platform:clientApp"]);
+        expect(error?.name).toBe("StackConfigError");
+        expect(error?.message).toContain("clientApp.chroot: [secret] is not allowed: must be an absolute znode path");
+        expect(error?.message).toContain("zookeeper.size: 4 is not allowed");
+        expect(error?.message).not.toContain(TOKEN);
+    });
+
+    it("without --secret the value is shown, so the redaction above comes from the secret marking", () => {
+        const config = cliConfig("dev");
+        config["zookeeper-platform:clientApp"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:clientApp"]), chroot: `relative/${TOKEN}` });
+        expect(runEntryPoint(config, [])?.message).toContain(`clientApp.chroot: "relative/${TOKEN}" is not allowed`);
     });
 });
