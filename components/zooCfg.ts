@@ -246,11 +246,50 @@ export function computeHeapMb(memoryMb: number): number {
     return Math.min(MAX_HEAP_MB, Math.max(MIN_HEAP_MB, Math.floor(memoryMb / 2)));
 }
 
+/** File with JVM security-property overrides, uploaded next to zoo.cfg and named in JVMFLAGS. */
+export const JVM_SECURITY_OVERRIDES_FILE = "/conf/java.security.zk";
+
+/**
+ * How long the JVM caches DNS answers for the peers' container names. The JDK
+ * caches failed lookups for 10 s (`networkaddress.cache.negative.ttl` in its
+ * java.security, which no system property overrides, hence the file) and
+ * successful ones for 30 s. Servers are created one after another, so server 1
+ * looks its peers up before they exist; with the negative cache it still
+ * treats a peer that has started meanwhile as unknown, and a follower that
+ * cannot resolve the leader it just elected gives up after five attempts:
+ * on a first deployment the quorum then waited for initLimit x tickTime.
+ * A replaced container may also come back with another address.
+ */
+export function renderJvmSecurityOverrides(): string {
+    return ["networkaddress.cache.ttl=5", "networkaddress.cache.negative.ttl=0"].join("\n") + "\n";
+}
+
+/**
+ * Failover settings in JVMFLAGS; none of them touches durability (every
+ * transaction is still fsynced before it is acknowledged), only how fast the
+ * survivors agree on a new leader:
+ *
+ * - `zookeeper.fastleader.minNotificationInterval` 50 ms (default 200): when
+ *   the survivors' first votes cross (one is still following when the other's
+ *   vote arrives), the election waits this long before votes are sent again.
+ * - `zookeeper.leader.maxTimeToWaitForEpoch` 1000 ms (default: initLimit x
+ *   tickTime, 20 s here): a new leader whose voter has gone back to looking
+ *   (its five connection attempts ran out, e.g. while a leader that never led
+ *   before was still loading its classes) starts a new election after a
+ *   second instead of waiting out initLimit.
+ */
+export const FAILOVER_JVM_FLAGS: readonly string[] = Object.freeze([
+    "-Dzookeeper.fastleader.minNotificationInterval=50",
+    "-Dzookeeper.leader.maxTimeToWaitForEpoch=1000",
+]);
+
 /**
  * JVMFLAGS for a server. `electionPortBindRetry=0` makes the election
  * listener retry binding forever: a freshly replaced container may start
  * before Docker's DNS knows its own name, and the default of three retries
- * would leave it out of the ensemble for good.
+ * would leave it out of the ensemble for good. The DNS cache settings come
+ * from JVM_SECURITY_OVERRIDES_FILE (see renderJvmSecurityOverrides), the
+ * failover settings from FAILOVER_JVM_FLAGS.
  */
 export function renderJvmFlags(heapMb: number): string {
     return [
@@ -258,5 +297,7 @@ export function renderJvmFlags(heapMb: number): string {
         `-Xms${heapMb}m`,
         "-XX:+ExitOnOutOfMemoryError",
         "-Dzookeeper.electionPortBindRetry=0",
+        `-Djava.security.properties=${JVM_SECURITY_OVERRIDES_FILE}`,
+        ...FAILOVER_JVM_FLAGS,
     ].join(" ");
 }

@@ -9,9 +9,11 @@ import {
 import {
     CLIENT_PORT,
     METRICS_PORT,
+    JVM_SECURITY_OVERRIDES_FILE,
     ZooCfgSettings,
     computeHeapMb,
     renderJvmFlags,
+    renderJvmSecurityOverrides,
     renderZooCfg,
     validateHostName,
 } from "./zooCfg";
@@ -156,6 +158,8 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 uploads: [
                     { file: "/conf/zoo.cfg", content: zooCfgText },
                     { file: "/data/myid", content: `${args.serverId}\n` },
+                    // Named in JVMFLAGS: DNS caching suited to peers that are containers.
+                    { file: JVM_SECURITY_OVERRIDES_FILE, content: renderJvmSecurityOverrides() },
                     ...(args.auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, args.auth.jaasConfig)]),
                     ...(args.auth?.superDigestArgs === undefined ? [] : [secretUpload(SUPER_DIGEST_ARGS_FILE, args.auth.superDigestArgs)]),
                 ],

@@ -218,7 +218,7 @@ describe("auth off (the default)", () => {
         expect(b.passwords).toEqual([]);
         expect(b.aclSync).toBeUndefined();
         for (const server of b.servers) {
-            expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/conf/zoo.cfg", "/data/myid"]);
+            expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/conf/zoo.cfg", "/data/myid", "/conf/java.security.zk"]);
             expect(Object.keys(envMap(server)).sort()).toEqual(["JVMFLAGS", "ZK_SERVER_HEAP"]);
             expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
             expect(server.secretInputs).toEqual([]);

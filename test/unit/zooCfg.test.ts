@@ -3,7 +3,10 @@ import {
     DEFAULT_FOUR_LETTER_WORDS,
     ZooCfgSettings,
     computeHeapMb,
+    FAILOVER_JVM_FLAGS,
+    JVM_SECURITY_OVERRIDES_FILE,
     renderJvmFlags,
+    renderJvmSecurityOverrides,
     renderZooCfg,
     validateExtraConfig,
     validateFourLetterWords,
@@ -196,11 +199,30 @@ describe("computeHeapMb", () => {
 
 describe("renderJvmFlags", () => {
     it("sets the heap both ways and retries binding the election port forever", () => {
-        expect(renderJvmFlags(128).split(" ")).toEqual([
+        expect(renderJvmFlags(128).split(" ").slice(0, 4)).toEqual([
             "-Xmx128m",
             "-Xms128m",
             "-XX:+ExitOnOutOfMemoryError",
             "-Dzookeeper.electionPortBindRetry=0",
         ]);
+    });
+
+    it("re-sends election votes after 50 ms instead of 200 ms when nothing arrives", () => {
+        expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.fastleader.minNotificationInterval=50");
+    });
+
+    it("lets a new leader whose voter went back to looking give up after 1 s instead of initLimit x tickTime", () => {
+        expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.leader.maxTimeToWaitForEpoch=1000");
+    });
+
+    it("reads the DNS cache overrides from the uploaded file", () => {
+        expect(renderJvmFlags(128).split(" ")).toContain(`-Djava.security.properties=${JVM_SECURITY_OVERRIDES_FILE}`);
+        expect(renderJvmSecurityOverrides().split("\n")).toEqual(["networkaddress.cache.ttl=5", "networkaddress.cache.negative.ttl=0", ""]);
+    });
+
+    it("never trades durability for speed", () => {
+        const flags = renderJvmFlags(128);
+        expect(flags).not.toMatch(/forceSync|syncEnabled|skipACL|leaderConnectDelayDuringRetryMs/);
+        expect(FAILOVER_JVM_FLAGS).toHaveLength(2);
     });
 });

@@ -96,8 +96,19 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         for (const node of built.nodes) {
             expect(node.inputs.memory).toBe(256);
             expect(node.inputs.memorySwap).toBe(256);
-            expect(envMap(node).JVMFLAGS).toBe("-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0");
+            expect(envMap(node).JVMFLAGS).toBe(
+                "-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0 " +
+                    "-Djava.security.properties=/conf/java.security.zk " +
+                    "-Dzookeeper.fastleader.minNotificationInterval=50 -Dzookeeper.leader.maxTimeToWaitForEpoch=1000",
+            );
             expect(envMap(node).ZK_SERVER_HEAP).toBe("128");
+        }
+    });
+
+    it("uploads the JVM's DNS cache settings that JVMFLAGS names: no negative caching, 5 s positive", () => {
+        for (const node of built.nodes) {
+            expect(upload(node, "/conf/java.security.zk")).toBe("networkaddress.cache.ttl=5\nnetworkaddress.cache.negative.ttl=0\n");
+            expect(envMap(node).JVMFLAGS).toContain("-Djava.security.properties=/conf/java.security.zk");
         }
     });
 
