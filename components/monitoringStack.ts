@@ -106,7 +106,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
         validateDuration("serverDownFor", args.serverDownFor ?? "1m");
         const stack = pulumi.getStack();
         const prefix = args.namePrefix ?? computeNamePrefix(name, stack);
-        super("zookeeper-docker:index:MonitoringStack", name, args, opts);
+        // The args hold the ensembles and apps themselves; as component inputs they would make
+        // the SDK wait for every one of their children (servers, gates, the ready gate, the app)
+        // before registering anything here, so Prometheus and Alertmanager would start last
+        // instead of alongside the servers. Nothing here needs those resources to exist first.
+        super("zookeeper-docker:index:MonitoringStack", name, {}, opts);
         const hostIp = args.hostIp ?? DEFAULT_HOST_IP;
         const apps = args.apps ?? [];
         const network = args.network ?? args.ensembles[0].network;

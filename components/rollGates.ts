@@ -22,6 +22,12 @@ export const PASS_MARKER = "/tmp/zookeeper-docker-gate-passed";
  */
 export const PASS_LINGER_SECONDS = 4;
 
+/**
+ * Seconds between a gate's `srvr` polls. A poll is one `nc` per server; waiting
+ * two seconds between them added up to a second to every gate that waits.
+ */
+export const GATE_POLL_SECONDS = 0.5;
+
 /** What a roll gate checks. */
 export interface RollGateSettings {
     /** Host name of the server that has just been (re)created. */
@@ -95,7 +101,7 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         "while [ $SECONDS -lt $deadline ]; do",
         '  mode="$(mode_of "$target")"',
         '  case "$mode" in leader|follower) echo "roll-gate: $target serves as $mode"; pass;; esac',
-        "  sleep 2",
+        `  sleep ${GATE_POLL_SECONDS}`,
         "done",
         'echo "roll-gate: $target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum" >&2',
         "exit 1",
@@ -138,7 +144,7 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         standalone
             ? '  if [ $serving -eq 1 ]; then echo "ready-gate: standalone server serves:$status"; pass; fi'
             : `  if [ $serving -eq ${settings.servers.length} ] && [ $leaders -eq 1 ]; then echo "ready-gate: all members serve with one leader:$status"; pass; fi`,
-        "  sleep 2",
+        `  sleep ${GATE_POLL_SECONDS}`,
         "done",
         'echo "ready-gate: the ensemble did not become ready within ${timeout}s:$status" >&2',
         "exit 1",

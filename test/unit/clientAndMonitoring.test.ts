@@ -107,6 +107,16 @@ describe("MonitoringStack", () => {
         expect(config.global.scrape_interval).toBe("10s");
     });
 
+    it("starts alongside the servers: waits for no server, gate or app, only for the network it joins", () => {
+        const component = mocks.registrations.find((r) => r.type === "zookeeper-docker:index:MonitoringStack" && r.name === `mon${p.tag}`)!;
+        expect(component.dependencies).toEqual([]);
+        const containerUrns = new Set(mocks.containers().map((c) => c.urn));
+        for (const name of [`mon${p.tag}-prometheus`, `mon${p.tag}-alertmanager`, `mon${p.tag}-grafana`]) {
+            const deps = [...p.byName(name).dependencies, ...Object.values(p.byName(name).propertyDependencies).flat()];
+            expect(deps.filter((u) => containerUrns.has(u) && !u.includes(`mon${p.tag}-`))).toEqual([]);
+        }
+    });
+
     it("uploads the rules next to the config with the configured down time", () => {
         const rules = parse(upload(p.byName(`mon${p.tag}-prometheus`), "/etc/prometheus/rules/zookeeper.rules.yml"));
         const down = rules.groups[0].rules.find((r: { alert: string }) => r.alert === "ZooKeeperServerDown");

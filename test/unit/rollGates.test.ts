@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "../../components/rollGates";
+import { GATE_POLL_SECONDS, PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "../../components/rollGates";
 
 interface GateRun {
     status: number | null;
@@ -127,5 +127,17 @@ describe("renderReadyGateScript", () => {
 
     it("refuses an empty server list", () => {
         expect(() => renderReadyGateScript({ servers: [], timeoutSeconds: 5 })).toThrow("servers is empty");
+    });
+});
+
+describe("gate polling", () => {
+    it("asks the servers again every half second, in both gates", () => {
+        expect(GATE_POLL_SECONDS).toBe(0.5);
+        const roll = renderRollGateScript({ target: "zk-dev-1", peers: ["zk-dev-2"], timeoutSeconds: 5 });
+        const ready = renderReadyGateScript({ servers: ["zk-dev-1", "zk-dev-2", "zk-dev-3"], timeoutSeconds: 5 });
+        for (const script of [roll, ready]) {
+            expect(script).toContain("  sleep 0.5\n");
+            expect(script).not.toContain("sleep 2");
+        }
     });
 });

@@ -165,9 +165,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         for (const gate of [...built.rollGates, built.readyGate]) {
             expect(gate.inputs).toEqual(
                 expect.objectContaining({
-                    attach: true,
                     mustRun: false,
-                    logs: true,
                     rm: false,
                     wait: true,
                     waitTimeout: 135,
@@ -175,6 +173,9 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
                 }),
             );
             expect(gate.inputs.healthcheck.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
+            // The provider returns once the marker is seen, not after the gate's linger.
+            expect(gate.inputs.attach).toBeUndefined();
+            expect(gate.inputs.healthcheck.interval).toBe("250ms");
             expect(gate.inputs.networksAdvanced).toEqual([{ name: "zk-dev-net" }]);
         }
         // Unique per replacement: the name carries the target's id.
