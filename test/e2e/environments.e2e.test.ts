@@ -19,7 +19,8 @@ import {
     summary,
     waitFor,
 } from "./harness";
-import { SequentialWriter, connect, create, getData, mkdirp, readBack, setData } from "./zk";
+import { SequentialWriter, children, connect, create, getData, mkdirp, readBack, setData } from "./zk";
+import { aclOf, appAcl, connectAs, outcome, upsert } from "./zkAuth";
 
 interface Environment {
     name: "dev" | "staging" | "prod";
@@ -28,12 +29,14 @@ interface Environment {
     /** Runs the alerting and rolling-update checks (slow, so once). */
     faults: boolean;
     retainsData: boolean;
+    /** zookeeper.auth on (quorum SASL and digest auth; the app owns its znodes). */
+    auth: boolean;
 }
 
 const ENVIRONMENTS: Environment[] = [
-    { name: "dev", size: 3, replicas: 1, faults: true, retainsData: false },
-    { name: "staging", size: 3, replicas: 2, faults: false, retainsData: false },
-    { name: "prod", size: 5, replicas: 2, faults: false, retainsData: true },
+    { name: "dev", size: 3, replicas: 1, faults: true, retainsData: false, auth: false },
+    { name: "staging", size: 3, replicas: 2, faults: false, retainsData: false, auth: false },
+    { name: "prod", size: 5, replicas: 2, faults: false, retainsData: true, auth: true },
 ];
 
 /** Short alert and scrape settings so the alerting check fits in CI time; the rules are the real ones. */
@@ -46,6 +49,9 @@ interface Outputs {
     clientAppUrls: string[];
     prometheusUrl: string;
     alertmanagerUrl: string;
+    /** `user:password` of the app and of ZooKeeper's superuser (secret outputs; plain text to the Automation API). */
+    appCredentials?: string;
+    superCredentials?: string;
 }
 
 function outputsOf(raw: Record<string, { value: unknown }>): Outputs {
@@ -56,7 +62,47 @@ function outputsOf(raw: Record<string, { value: unknown }>): Outputs {
         clientAppUrls: value("clientAppUrls") as string[],
         prometheusUrl: value("prometheusUrl") as string,
         alertmanagerUrl: value("alertmanagerUrl") as string,
+        appCredentials: value("clientAppZooKeeperCredentials") as string | undefined,
+        superCredentials: value("zookeeperSuperCredentials") as string | undefined,
     };
+}
+
+/**
+ * Writes /app/config the way an operator does: anonymously without auth; with auth as the app's
+ * user (the app owns /app), creating it with the app's ACL.
+ */
+async function writeConfig(outputs: Outputs, value: string): Promise<void> {
+    if (outputs.appCredentials === undefined) {
+        const client = await connect(outputs.zookeeperHostConnectionString);
+        await mkdirp(client, "/app/config");
+        await setData(client, "/app/config", value);
+        client.close();
+        return;
+    }
+    const client = await connectAs(outputs.zookeeperHostConnectionString, outputs.appCredentials);
+    await upsert(client, "/app/config", value, appAcl(outputs.appCredentials));
+    client.close();
+}
+
+async function expectConfigEverywhere(outputs: Outputs, value: string, timeoutMs: number): Promise<void> {
+    for (const url of outputs.clientAppUrls) {
+        await waitFor(`${url}/config to show the new value`, timeoutMs, async () => {
+            const res = await httpJson<{ value: string }>(`${url}/config`, 1000);
+            return res.body.value === value ? true : undefined;
+        });
+    }
+}
+
+/** Waits until every replica is healthy and registered, and returns the member ids. */
+async function healthyMembers(outputs: Outputs, replicas: number): Promise<string[]> {
+    for (const url of outputs.clientAppUrls) {
+        await waitFor(`${url}/healthz`, 30000, async () => ((await httpJson(`${url}/healthz`)).status === 200 ? true : undefined));
+    }
+    const members = await waitFor("every replica in /members", 30000, async () => {
+        const res = await httpJson<{ members: Array<{ id: string }> }>(`${outputs.clientAppUrls[0]}/members`);
+        return res.body.members.length === replicas ? res.body.members : undefined;
+    });
+    return members.map((m) => m.id);
 }
 
 function serverContainers(env: Environment): string[] {
@@ -160,20 +206,43 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
         expect(leaders.filter((l) => l.isLeader)).toHaveLength(1);
         expect(members.map((m) => m.id)).toContain(leaders[0].leader);
 
-        const client = await connect(outputs.zookeeperHostConnectionString);
         const value = `e2e-${env.name}-${Date.now()}`;
-        await mkdirp(client, "/app/config");
         const written = Date.now();
-        await setData(client, "/app/config", value);
-        client.close();
-        for (const url of outputs.clientAppUrls) {
-            await waitFor(`${url}/config to show the new value`, 2000, async () => {
-                const res = await httpJson<{ value: string }>(`${url}/config`, 1000);
-                return res.body.value === value ? true : undefined;
-            });
-        }
+        await writeConfig(outputs, value);
+        await expectConfigEverywhere(outputs, value, 2000);
         report.configPropagationMs = String(Date.now() - written);
     });
+
+    if (env.auth) {
+        test("auth: the app owns its znodes; anonymous clients can read them but not write or delete them", async () => {
+            expect(outputs.appCredentials).toMatch(new RegExp(`^app-${env.name}:[A-Za-z0-9]{32}$`));
+            expect(outputs.superCredentials).toMatch(/^super:[A-Za-z0-9]{32}$/);
+            const anonymous = await connect(outputs.zookeeperHostConnectionString);
+            const appUser = `app-${env.name}`;
+            expect(await aclOf(anonymous, "/app")).toEqual([`digest:${appUser}:31`, "world:anyone:1"]);
+            expect(await aclOf(anonymous, "/app/config")).toEqual([`digest:${appUser}:31`, "world:anyone:1"]);
+            const members = await children(anonymous, "/app/members");
+            expect(members).toHaveLength(env.replicas);
+            expect(await getData(anonymous, "/app/config")).toMatch(new RegExp(`^e2e-${env.name}-`));
+            expect(await outcome((cb) => anonymous.setData("/app/config", Buffer.from("anonymous"), -1, cb))).toBe("NO_AUTH");
+            expect(await outcome((cb) => anonymous.remove(`/app/members/${members[0]}`, -1, cb))).toBe("NO_AUTH");
+            expect(await outcome((cb) => anonymous.create("/app/members/member-9999999999", Buffer.from("{}"), cb))).toBe("NO_AUTH");
+            expect(await outcome((cb) => anonymous.create("/app/election/n_9999999999", Buffer.from("{}"), cb))).toBe("NO_AUTH");
+            anonymous.close();
+            // The wrong password is no better than none; the superuser passes every ACL.
+            const impostor = await connectAs(outputs.zookeeperHostConnectionString, `${appUser}:not-the-password`);
+            expect(await outcome((cb) => impostor.setData("/app/config", Buffer.from("impostor"), -1, cb))).toBe("NO_AUTH");
+            impostor.close();
+            const admin = await connectAs(outputs.zookeeperHostConnectionString, outputs.superCredentials!);
+            const value = `e2e-super-${Date.now()}`;
+            expect(await outcome((cb) => admin.setData("/app/config", Buffer.from(value), -1, cb))).toBe("OK");
+            admin.close();
+            await expectConfigEverywhere(outputs, value, 2000);
+            expect((await Promise.all(outputs.clientAppUrls.map((u) => httpJson(`${u}/healthz`)))).map((r) => r.status)).toEqual(
+                outputs.clientAppUrls.map(() => 200),
+            );
+        });
+    }
 
     test("Prometheus: every target up, one `up` series per server, ZooKeeper metrics, rules loaded", async () => {
         const targets = await waitFor("every Prometheus target up", 60000, async () => {
@@ -306,11 +375,27 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             const volumes = await dockerNames("volume", `zk-${env.name}-`);
             expect(volumes.length).toBeGreaterThanOrEqual(env.size);
 
+            const before = outputs;
             const again = await stack.up({ onOutput: () => undefined });
             outputs = outputsOf(again.outputs);
             const reader = await connect(outputs.zookeeperHostConnectionString);
             expect(await getData(reader, marker)).toBe("survives destroy");
             reader.close();
+
+            if (env.auth) {
+                // destroy deleted the generated credentials, so the new stack has new ones, while the
+                // retained znodes still carried the old app identity's ACL. The ACL sync handed them
+                // to the new identity before the app started: the app and its operators can write.
+                expect(outputs.appCredentials).not.toBe(before.appCredentials);
+                expect(outputs.superCredentials).not.toBe(before.superCredentials);
+                expect((await healthyMembers(outputs, env.replicas)).length).toBe(env.replicas);
+                const value = `e2e-after-reattach-${Date.now()}`;
+                await writeConfig(outputs, value);
+                await expectConfigEverywhere(outputs, value, 2000);
+                const old = await connectAs(outputs.zookeeperHostConnectionString, before.appCredentials!);
+                expect(await outcome((cb) => old.setData("/app/config", Buffer.from("old identity"), -1, cb))).toBe("NO_AUTH");
+                old.close();
+            }
         });
     }
 
