@@ -239,20 +239,15 @@ describe("auth off (the default)", () => {
 });
 
 describe("committed stacks", () => {
-    /** prod's stack file with authentication on. */
-    function prodWithAuth(): Record<string, unknown> {
-        const raw = rawConfig("prod");
-        return { ...raw, zookeeper: { ...(raw.zookeeper as object), auth: { quorumSasl: true, clientDigest: true } } };
-    }
-
-    it("dev and staging leave both off", () => {
+    it("prod turns both on; dev and staging leave both off", () => {
+        expect(parseStackConfig(rawConfig("prod")).zookeeper.auth).toEqual({ quorumSasl: true, clientDigest: true });
         expect(parseStackConfig(rawConfig("dev")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
         expect(parseStackConfig(rawConfig("staging")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
     });
 
-    it("prod with auth exports the superuser and app credentials as secrets; the 4lw whitelist stays srvr,mntr", async () => {
+    it("prod exports the superuser and app credentials as secrets; the 4lw whitelist stays srvr,mntr", async () => {
         const prod = setupMocks("prod");
-        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(prodWithAuth())));
+        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(rawConfig("prod"))));
         await resolve(outputs.zookeeperConnectionString);
         await prod.settle(300);
         const mine = prod.registrations;
