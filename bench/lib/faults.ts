@@ -1,0 +1,173 @@
+/**
+ * Availability over a fixed fault schedule (bench/faults.json): a writer and a reader probe each
+ * ensemble back to back while the schedule kills, pauses and restarts servers. Downtime is every
+ * gap between two successful operations longer than GAP_THRESHOLD_MS, counted whole;
+ * availability = 1 - downtime / duration, separately for writes and reads.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as zookeeper from "node-zookeeper-client";
+import { docker, fourLetterWord, modeOf, sleep } from "../../test/e2e/harness";
+import { Client, connect, mkdirp } from "../../test/e2e/zk";
+import { Ensemble } from "./handrun";
+
+export const GAP_THRESHOLD_MS = 250;
+/** An operation with no answer after this long counts as failed; the probe reconnects. */
+export const PROBE_OP_TIMEOUT_MS = 1000;
+
+export interface FaultEvent {
+    at: number;
+    action: "kill" | "start" | "pause" | "restart";
+    target: "leader" | "follower" | "stopped";
+    seconds?: number;
+}
+
+export interface FaultSchedule {
+    description: string;
+    durationSeconds: number;
+    events: FaultEvent[];
+}
+
+export function loadSchedule(): FaultSchedule {
+    const file = path.join(__dirname, "..", "faults.json");
+    const schedule = JSON.parse(fs.readFileSync(file, "utf8")) as FaultSchedule;
+    for (const e of schedule.events) {
+        if (!["kill", "start", "pause", "restart"].includes(e.action) || !["leader", "follower", "stopped"].includes(e.target)) {
+            throw new Error(`faults.json: bad event ${JSON.stringify(e)}`);
+        }
+        if (e.at < 0 || e.at >= schedule.durationSeconds) {
+            throw new Error(`faults.json: event at ${e.at}s is outside 0..${schedule.durationSeconds}s`);
+        }
+    }
+    return schedule;
+}
+
+export interface AvailabilityResult {
+    durationMs: number;
+    writeAvailability: number;
+    readAvailability: number;
+    writeDowntimeMs: number;
+    readDowntimeMs: number;
+    writes: number;
+    reads: number;
+    /** What each event did, e.g. `5s kill zk-bench-3 (leader)`. */
+    executed: string[];
+}
+
+function downtime(times: number[], start: number, end: number): number {
+    let down = 0;
+    let prev = start;
+    for (const t of [...times, end]) {
+        if (t - prev > GAP_THRESHOLD_MS) {
+            down += t - prev;
+        }
+        prev = t;
+    }
+    return down;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("timeout")), ms);
+        }),
+    ]).finally(() => clearTimeout(timer));
+}
+
+/** Back-to-back operations until `until`; records the time of each success. */
+async function probe(ensemble: Ensemble, kind: "write" | "read", until: number, path: string): Promise<number[]> {
+    const ok: number[] = [];
+    let client: Client | undefined;
+    let i = 0;
+    while (Date.now() < until) {
+        try {
+            client ??= await withTimeout(connect(ensemble.connectionString, 4000, 2000), 2500);
+            const c = client;
+            await withTimeout(
+                new Promise<void>((resolve, reject) => {
+                    const cb = (err: unknown) => (err ? reject(err) : resolve());
+                    if (kind === "write") c.setData(path, Buffer.from(String(i++)), -1, cb);
+                    else c.getData(path, cb);
+                }),
+                PROBE_OP_TIMEOUT_MS,
+            );
+            ok.push(Date.now());
+        } catch (err) {
+            if ((err as Error).message === "timeout" || client?.getState() === zookeeper.State.EXPIRED) {
+                client?.close();
+                client = undefined;
+            }
+            await sleep(20);
+        }
+    }
+    client?.close();
+    return ok;
+}
+
+async function roles(ensemble: Ensemble): Promise<string[]> {
+    return Promise.all(ensemble.hostPorts.map(async (hp) => modeOf(await fourLetterWord(hp, "srvr", 800)) ?? "down"));
+}
+
+/** Runs the schedule against one ensemble; call for several ensembles at once to share the timeline. */
+export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t0: number): Promise<AvailabilityResult> {
+    const probePath = "/bench-availability";
+    const setup = await connect(ensemble.connectionString);
+    await mkdirp(setup, probePath);
+    setup.close();
+    const end = t0 + schedule.durationSeconds * 1000;
+    const writes = probe(ensemble, "write", end, probePath);
+    const reads = probe(ensemble, "read", end, probePath);
+    const executed: string[] = [];
+    let stopped: string | undefined;
+    const unpauses: Promise<void>[] = [];
+    for (const ev of schedule.events) {
+        const wait = t0 + ev.at * 1000 - Date.now();
+        if (wait > 0) await sleep(wait);
+        let target: string | undefined;
+        if (ev.target === "stopped") {
+            target = stopped;
+        } else {
+            const r = await roles(ensemble);
+            const idx = r.findIndex((m) => m === ev.target);
+            target = idx >= 0 ? ensemble.containers[idx] : undefined;
+        }
+        if (!target) {
+            executed.push(`${ev.at}s ${ev.action} ${ev.target}: no such server at that moment, skipped`);
+            continue;
+        }
+        if (ev.action === "kill") {
+            await docker("kill", target);
+            stopped = target;
+        } else if (ev.action === "start") {
+            await docker("start", target);
+            stopped = undefined;
+        } else if (ev.action === "restart") {
+            await docker("restart", "-t", "0", target);
+        } else {
+            await docker("pause", target);
+            const name = target;
+            unpauses.push(sleep((ev.seconds ?? 5) * 1000).then(() => docker("unpause", name).then(() => undefined)));
+        }
+        executed.push(`${ev.at}s ${ev.action} ${target} (${ev.target})`);
+    }
+    await Promise.all(unpauses);
+    const [w, r] = await Promise.all([writes, reads]);
+    if (stopped) {
+        await docker("start", stopped);
+    }
+    const durationMs = end - t0;
+    const wd = downtime(w, t0, end);
+    const rd = downtime(r, t0, end);
+    return {
+        durationMs,
+        writeAvailability: 1 - wd / durationMs,
+        readAvailability: 1 - rd / durationMs,
+        writeDowntimeMs: wd,
+        readDowntimeMs: rd,
+        writes: w.length,
+        reads: r.length,
+        executed,
+    };
+}

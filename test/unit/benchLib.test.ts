@@ -1,0 +1,54 @@
+/** The pure parts of `npm run bench`: statistics, the ack-gap measure and the log parser. */
+import { longestGapAround } from "../../bench/lib/failover";
+import { linearFit, median, percentile } from "../../bench/lib/stats";
+import { logTime, marksOf } from "../../bench/lib/zkLogs";
+
+describe("bench statistics", () => {
+    it("interpolates percentiles between ranks", () => {
+        expect(median([5, 1, 3])).toBe(3);
+        expect(median([1, 2, 3, 4])).toBe(2.5);
+        expect(percentile([10, 20, 30, 40, 50], 95)).toBeCloseTo(48);
+        expect(percentile([7], 99)).toBe(7);
+    });
+
+    it("fits a line with slope, intercept and R²", () => {
+        const exact = linearFit([3, 5, 7, 9], [30, 50, 70, 90]);
+        expect(exact.slope).toBeCloseTo(10);
+        expect(exact.intercept).toBeCloseTo(0);
+        expect(exact.r2).toBeCloseTo(1);
+        const noisy = linearFit([3, 5, 7, 9], [30, 60, 65, 95]);
+        expect(noisy.r2).toBeGreaterThan(0.9);
+        expect(noisy.r2).toBeLessThan(1);
+    });
+});
+
+describe("longestGapAround", () => {
+    it("takes the longest gap between consecutive acknowledgements overlapping the window", () => {
+        const acks = [0, 10, 20, 30, 530, 540, 2000, 2010];
+        expect(longestGapAround(acks, 25, 530)).toEqual({ gapMs: 500, start: 30 });
+        // A longer gap outside the window does not count.
+        expect(longestGapAround(acks, 0, 100)).toEqual({ gapMs: 500, start: 30 });
+        expect(longestGapAround(acks, 1900, 2100)).toEqual({ gapMs: 1460, start: 540 });
+    });
+});
+
+describe("ZooKeeper log phases", () => {
+    it("reads the log's UTC timestamps", () => {
+        expect(logTime("2026-11-24 23:30:57,449 [myid:] - WARN  [x] - y")).toBe(Date.parse("2026-11-24T23:30:57.449Z"));
+        expect(logTime("java.net.UnknownHostException: zk-3")).toBeUndefined();
+    });
+
+    it("finds looking, decided and serving, and counts leader-connect retries in between", () => {
+        const lines = [
+            "2026-01-01 00:00:00,100 [myid:] - INFO  [Q] - Peer state changed: looking",
+            "2026-01-01 00:00:00,500 [myid:] - INFO  [Q] - Peer state changed: following",
+            "2026-01-01 00:00:00,501 [myid:] - INFO  [Q] - Peer state changed: following - discovery",
+            "2026-01-01 00:00:00,505 [myid:] - WARN  [L] - Unexpected exception, tries=0, remaining init limit=20000",
+            "2026-01-01 00:00:00,700 [myid:] - INFO  [Q] - Learner received UPTODATE message",
+        ];
+        const t = (ms: number) => Date.parse("2026-01-01T00:00:00.000Z") + ms;
+        expect(marksOf(lines, t(0))).toEqual({ looking: t(100), decided: t(500), serving: t(700), retries: 1 });
+        // Lines before `from` belong to an earlier failover.
+        expect(marksOf(lines, t(200)).looking).toBeUndefined();
+    });
+});
