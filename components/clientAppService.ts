@@ -18,7 +18,7 @@ import {
     validateCredentials,
     validateUserName,
 } from "./zookeeperAuth";
-import { ZooKeeperEnsemble, computeHostPort } from "./zookeeperEnsemble";
+import { GATE_HEALTH_INTERVAL, ZooKeeperEnsemble, computeHostPort } from "./zookeeperEnsemble";
 import { secretUpload } from "./zookeeperNode";
 
 /** Arguments of the sample client application. */
@@ -185,12 +185,12 @@ export class ClientAppService extends pulumi.ComponentResource {
                     networksAdvanced: [{ name: args.ensemble.network.name }],
                     // Replaced, and so run again, whenever a credential changes.
                     uploads: [secretUpload(ACL_SYNC_SECRETS_FILE, secrets)],
-                    healthcheck: { tests: ["CMD", "test", "-f", PASS_MARKER], interval: "1s", timeout: "2s", retries: 3 },
+                    // Like the ensemble's gates: `wait` fails the update unless the pass
+                    // marker appears, and returns as soon as it does (no `attach`, so
+                    // zkCli's output never reaches the state; `docker logs` keeps it).
+                    healthcheck: { tests: ["CMD", "test", "-f", PASS_MARKER], interval: GATE_HEALTH_INTERVAL, timeout: "2s", retries: 3 },
                     wait: true,
                     waitTimeout: ACL_SYNC_TIMEOUT_SECONDS + 30,
-                    attach: true,
-                    // zkCli's output stays out of the state (the script filters it anyway).
-                    logs: false,
                     mustRun: false,
                     rm: false,
                     restart: "no",

@@ -164,7 +164,9 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         expect(sync.secretInputs).toContain("uploads");
         expect(sync.inputs.command[0]).toContain("root='/app'");
         expect(sync.inputs.command[0]).toContain("servers='zka-dev-1:2181,zka-dev-2:2181,zka-dev-3:2181'");
-        expect(sync.inputs).toMatchObject({ wait: true, attach: true, logs: false, user: "1000:1000" });
+        expect(sync.inputs).toMatchObject({ wait: true, user: "1000:1000", restart: "no" });
+        expect(sync.inputs.attach).toBeUndefined();
+        expect(sync.inputs.logs).toBeUndefined();
         expect(sync.deleteBeforeReplace).toBe(true);
         // The ensemble's own image (zkCli.sh).
         expect(sync.inputs.image).toBe(b.servers[0].inputs.image);
