@@ -158,7 +158,14 @@ describe("policy pack on the stack program", () => {
         temps.push(path.dirname(project.workDir));
         // Previews only, but with this suite's own ports in case one ever runs `up`.
         writeStackFile(project, STACK, {
-            zookeeper: { size: 3, memoryMb: 256, clientHostPortBase: 43811, metricsHostPortBase: 43701 },
+            zookeeper: {
+                size: 3,
+                memoryMb: 256,
+                clientHostPortBase: 43811,
+                metricsHostPortBase: 43701,
+                // With auth the app gets its credentials file and an ACL sync container: checked too.
+                auth: { quorumSasl: true, clientDigest: true },
+            },
             clientApp: { enabled: true, replicas: 2, hostPortBase: 43080 },
             monitoring: { enabled: true, prometheusHostPort: 43090, alertmanagerHostPort: 43093, grafanaHostPort: 43000 },
             images: { source: "local" },
