@@ -11,7 +11,7 @@ import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE } from "../../components/zookeeperAuth";
 import { Project, copyProject, docker, dockerNames, httpJson, openStack } from "../e2e/harness";
-import { Recorder, plain, writeStackFile } from "./guardrails";
+import { POLICY_PACK, Recorder, plain, writeStackFile } from "./guardrails";
 
 const execFileAsync = promisify(execFile);
 
@@ -262,4 +262,13 @@ test("`pulumi up`'s output and events show no secret; only --debug-level SDK log
     findings.push(
         `up's output, non-debug diagnostics and resource events: no secret; debug-level diagnostics (shown only with --debug/-v) contain: ${inDebug.length ? inDebug.join(", ") : "none"}`,
     );
+});
+
+test("after `up`, a preview with the policy pack proposes no changes and passes every rule", async () => {
+    const rec = new Recorder();
+    const preview = await stack.preview({ expectNoChanges: true, policyPacks: [POLICY_PACK], onEvent: rec.onEvent, onOutput: rec.onOutput });
+    expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
+    expect(rec.policyEvents).toEqual([]);
+    expect(plain(rec.stdout)).toMatch(/✅ zookeeper-docker-guardrails@v0\.1\.0/);
+    findings.push("a preview with the policy pack after up: no changes, no violation");
 });
