@@ -1,12 +1,13 @@
 /**
  * Closed-loop load against an ensemble: N clients, each with its own session pinned to one server
- * (client i on server i mod size, so both ensembles get the same placement), issuing reads,
+ * by role (followers first, the leader last, client i on the (i mod size)-th of them, so both
+ * ensembles get the same placement whichever server leads), issuing reads,
  * writes or a 90/10 mix back to back for a fixed time. Latency is per operation, from the call
  * to its callback.
  */
 import * as zookeeper from "node-zookeeper-client";
 import { Client, connect, mkdirp } from "../../test/e2e/zk";
-import { Ensemble } from "./handrun";
+import { Ensemble, quickModes } from "./handrun";
 import { percentile } from "./stats";
 
 export type Workload = "read" | "write" | "mixed";
@@ -50,10 +51,16 @@ function op(call: (cb: (err: Error | zookeeper.Exception | null) => void) => voi
     return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
 }
 
+/** Host ports ordered followers first, leader last. */
+async function byRole(ensemble: Ensemble): Promise<string[]> {
+    const modes = await quickModes(ensemble);
+    const rank = (m: string) => (m === "follower" ? 0 : m === "leader" ? 1 : 2);
+    return ensemble.hostPorts.map((hp, i) => ({ hp, r: rank(modes[i]) })).sort((a, b) => a.r - b.r).map((x) => x.hp);
+}
+
 export async function runCell(ensemble: Ensemble, workload: Workload, clients: number, durationMs: number): Promise<CellResult> {
-    const sessions: Client[] = await Promise.all(
-        Array.from({ length: clients }, (_, i) => connect(ensemble.hostPorts[i % ensemble.hostPorts.length])),
-    );
+    const order = await byRole(ensemble);
+    const sessions: Client[] = await Promise.all(Array.from({ length: clients }, (_, i) => connect(order[i % order.length])));
     const latencies: number[] = [];
     let errors = 0;
     let ops = 0;

@@ -126,7 +126,7 @@ function coldStartSection(r: Results, out: string[]): void {
                 `docker provider start, image lookups, network and volumes). ` +
                 (zk(1) && zk(3)
                     ? `The servers are created one after another behind roll gates (server 1 started at ${(zk(1)!.startedMs / 1000).toFixed(1)} s, server 3 at ${(zk(3)!.startedMs / 1000).toFixed(1)} s): ` +
-                      "on first creation each gate passes at once, but the provider still waits for the gate's health check and for the gate to exit. "
+                      "on first creation each gate passes at once, but every gate is still a container to create and start plus the provider's one-second health polling. "
                     : "") +
                 (app ? `The app is created only after the ready gate has seen the quorum (app started at ${(app.startedMs / 1000).toFixed(1)} s), and its first health check runs 5 s after start. ` : "") +
                 "That ordering is what makes later updates roll without losing the quorum and makes `pulumi up` return only when the ensemble serves; " +
@@ -214,7 +214,7 @@ function loadSection(r: Results, out: string[], mixedReadShare: number): void {
     out.push("## 4. Throughput and latency");
     out.push("");
     out.push(
-        `Closed-loop clients (node-zookeeper-client), client *i* pinned to server *i* mod 3 on both ensembles, ${r.settings.cellSeconds} s per cell; reads are \`getData\` of ` +
+        `Closed-loop clients (node-zookeeper-client), each with its own session pinned by role (followers first, the leader last; client *i* on the (*i* mod 3)-th), ${r.settings.cellSeconds} s per cell, hand-run and component cells alternating; reads are \`getData\` of ` +
             `64 znodes of 128 bytes, writes are \`setData\` of 128 bytes on a per-client znode, mixed is ${mixedReadShare * 100} % reads. The baseline is a hand-run ` +
             "ensemble started with plain `docker create/cp/start` from exactly the container inputs the program gives its servers (zoo.cfg, myid, JVM flags, memory, user, health check). " +
             "Ratios: throughput component/baseline (≥ 0.95 wanted); latency component/baseline (lower is better).",
