@@ -1,8 +1,10 @@
 /**
- * Availability over a fixed fault schedule (bench/faults.json): a writer and a reader probe each
- * ensemble back to back while the schedule kills, pauses and restarts servers. Downtime is every
- * gap between two successful operations longer than GAP_THRESHOLD_MS, counted whole;
- * availability = 1 - downtime / duration, separately for writes and reads.
+ * Availability over a fixed fault schedule (bench/faults.json): on every server of each ensemble a
+ * writer and a reader, each on a session pinned to that server, probe back to back while the
+ * schedule kills, pauses and restarts servers. The ensemble is up for writes (reads) whenever some
+ * server's probe succeeds, so the figure measures the ensemble, not one client's reconnect luck.
+ * Downtime is every gap between two successes (merged over the servers) longer than
+ * GAP_THRESHOLD_MS, counted whole; availability = 1 - downtime / duration.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -50,20 +52,23 @@ export interface AvailabilityResult {
     readDowntimeMs: number;
     writes: number;
     reads: number;
+    /** Every counted gap: where it started (s after the schedule's start) and how long it was (ms). */
+    writeGaps: Array<{ atS: number; ms: number }>;
+    readGaps: Array<{ atS: number; ms: number }>;
     /** What each event did, e.g. `5s kill zk-bench-3 (leader)`. */
     executed: string[];
 }
 
-function downtime(times: number[], start: number, end: number): number {
-    let down = 0;
+function gaps(times: number[], start: number, end: number): Array<{ atS: number; ms: number }> {
+    const out: Array<{ atS: number; ms: number }> = [];
     let prev = start;
     for (const t of [...times, end]) {
         if (t - prev > GAP_THRESHOLD_MS) {
-            down += t - prev;
+            out.push({ atS: Math.round((prev - start) / 100) / 10, ms: t - prev });
         }
         prev = t;
     }
-    return down;
+    return out;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -76,34 +81,55 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     ]).finally(() => clearTimeout(timer));
 }
 
-/** Back-to-back operations until `until`; records the time of each success. */
-async function probe(ensemble: Ensemble, kind: "write" | "read", until: number, path: string): Promise<number[]> {
+/**
+ * Back-to-back operations on one server until `until`, on a session pinned to that server;
+ * records the time of each success. An operation that does not answer within PROBE_OP_TIMEOUT_MS
+ * is waited out (a paused server answers late) rather than abandoned, so requests never pile up;
+ * a session that expired or stopped answering for 10 s is replaced.
+ */
+async function pinnedProbe(hostPort: string, kind: "write" | "read", until: number, path: string): Promise<number[]> {
     const ok: number[] = [];
     let client: Client | undefined;
     let i = 0;
     while (Date.now() < until) {
         try {
-            client ??= await withTimeout(connect(ensemble.connectionString, 4000, 2000), 2500);
-            const c = client;
-            await withTimeout(
-                new Promise<void>((resolve, reject) => {
-                    const cb = (err: unknown) => (err ? reject(err) : resolve());
-                    if (kind === "write") c.setData(path, Buffer.from(String(i++)), -1, cb);
-                    else c.getData(path, cb);
-                }),
-                PROBE_OP_TIMEOUT_MS,
-            );
-            ok.push(Date.now());
-        } catch (err) {
-            if ((err as Error).message === "timeout" || client?.getState() === zookeeper.State.EXPIRED) {
+            if (!client || [zookeeper.State.EXPIRED, zookeeper.State.AUTH_FAILED].includes(client.getState())) {
                 client?.close();
                 client = undefined;
+                // Gives up (and closes its client) when the server does not take the session in time.
+                client = await connect(hostPort, 10000, Math.max(1000, until - Date.now()));
             }
+            const c = client;
+            const op = new Promise<void>((resolve, reject) => {
+                const cb = (err: unknown) => (err ? reject(err) : resolve());
+                if (kind === "write") c.setData(path, Buffer.from(String(i++)), -1, cb);
+                else c.getData(path, cb);
+            });
+            try {
+                await withTimeout(op, PROBE_OP_TIMEOUT_MS);
+                ok.push(Date.now());
+            } catch (err) {
+                if ((err as Error).message !== "timeout") throw err;
+                // Wait for the late answer (or the connection loss), at most 10 s and not past the end.
+                await withTimeout(op, Math.max(1, Math.min(10000, until - Date.now()))).catch((e) => {
+                    if ((e as Error).message === "timeout" && Date.now() < until) {
+                        client?.close();
+                        client = undefined;
+                    }
+                });
+            }
+        } catch {
             await sleep(20);
         }
     }
     client?.close();
     return ok;
+}
+
+/** Successes of one probe per server, merged: the ensemble served whenever any server did. */
+async function probe(ensemble: Ensemble, kind: "write" | "read", until: number, path: string): Promise<number[]> {
+    const perServer = await Promise.all(ensemble.hostPorts.map((hp, i) => pinnedProbe(hp, kind, until, `${path}/${kind}-${i}`)));
+    return perServer.flat().sort((a, b) => a - b);
 }
 
 async function roles(ensemble: Ensemble): Promise<string[]> {
@@ -114,7 +140,10 @@ async function roles(ensemble: Ensemble): Promise<string[]> {
 export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t0: number): Promise<AvailabilityResult> {
     const probePath = "/bench-availability";
     const setup = await connect(ensemble.connectionString);
-    await mkdirp(setup, probePath);
+    for (let i = 0; i < ensemble.hostPorts.length; i++) {
+        await mkdirp(setup, `${probePath}/write-${i}`);
+        await mkdirp(setup, `${probePath}/read-${i}`);
+    }
     setup.close();
     const end = t0 + schedule.durationSeconds * 1000;
     const writes = probe(ensemble, "write", end, probePath);
@@ -137,20 +166,25 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
             executed.push(`${ev.at}s ${ev.action} ${ev.target}: no such server at that moment, skipped`);
             continue;
         }
-        if (ev.action === "kill") {
-            await docker("kill", target);
-            stopped = target;
-        } else if (ev.action === "start") {
-            await docker("start", target);
-            stopped = undefined;
-        } else if (ev.action === "restart") {
-            await docker("restart", "-t", "0", target);
-        } else {
-            await docker("pause", target);
-            const name = target;
-            unpauses.push(sleep((ev.seconds ?? 5) * 1000).then(() => docker("unpause", name).then(() => undefined)));
+        try {
+            if (ev.action === "kill") {
+                await docker("kill", target);
+                stopped = target;
+            } else if (ev.action === "start") {
+                await docker("start", target);
+                stopped = undefined;
+            } else if (ev.action === "restart") {
+                await docker("restart", "-t", "0", target);
+            } else {
+                await docker("pause", target);
+                const name = target;
+                unpauses.push(sleep((ev.seconds ?? 5) * 1000).then(() => docker("unpause", name).then(() => undefined)));
+            }
+            executed.push(`${ev.at}s ${ev.action} ${target} (${ev.target})`);
+        } catch (err) {
+            // e.g. the cgroup freezer refusing a pause ("unable to freeze") on a busy host.
+            executed.push(`${ev.at}s ${ev.action} ${target} (${ev.target}) FAILED: ${String((err as Error).message).split("\n")[0]}`);
         }
-        executed.push(`${ev.at}s ${ev.action} ${target} (${ev.target})`);
     }
     await Promise.all(unpauses);
     const [w, r] = await Promise.all([writes, reads]);
@@ -158,8 +192,10 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
         await docker("start", stopped);
     }
     const durationMs = end - t0;
-    const wd = downtime(w, t0, end);
-    const rd = downtime(r, t0, end);
+    const writeGaps = gaps(w, t0, end);
+    const readGaps = gaps(r, t0, end);
+    const wd = writeGaps.reduce((a, g) => a + g.ms, 0);
+    const rd = readGaps.reduce((a, g) => a + g.ms, 0);
     return {
         durationMs,
         writeAvailability: 1 - wd / durationMs,
@@ -168,6 +204,8 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
         readDowntimeMs: rd,
         writes: w.length,
         reads: r.length,
+        writeGaps,
+        readGaps,
         executed,
     };
 }

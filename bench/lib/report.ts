@@ -246,9 +246,10 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("### Availability over the fixed fault schedule");
     out.push("");
     out.push(
-        `\`bench/faults.json\` (${a.schedule.durationSeconds} s) ran against both ensembles at the same moments, while one writer (\`setData\`) and one reader ` +
-            `(\`getData\`) per ensemble probed back to back (1 s operation timeout, then a new session). Downtime = every gap longer than ${gapThresholdMs} ms between ` +
-            "two successes, counted whole.",
+        `\`bench/faults.json\` (${a.schedule.durationSeconds} s) ran against the hand-run ensemble and then against the component's (run at once, a paused server of one ensemble stalled the other's fsyncs on the shared disk), while on every server a writer (\`setData\`) and a reader ` +
+            "(`getData`), each on a session pinned to that server, probed back to back. The ensemble counts as up whenever any server's probe succeeds; downtime = every gap " +
+            `longer than ${gapThresholdMs} ms between two successes (merged over the servers), counted whole. A paused leader stalls every write for the whole pause ` +
+            "(followers notice a silent leader only after syncLimit x tickTime = 10 s), while followers keep serving reads.",
     );
     out.push("");
     out.push("| | write availability | write downtime | read availability | read downtime | writes | reads |");
@@ -256,6 +257,11 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     for (const [label, d] of [["hand-run (same settings)", a.baseline], ["component", a.subject]] as const) {
         out.push(`| ${label} | ${pct(d.writeAvailability)} | ${s(d.writeDowntimeMs)} | ${pct(d.readAvailability)} | ${s(d.readDowntimeMs)} | ${d.writes} | ${d.reads} |`);
     }
+    out.push("");
+    const gapList = (g: Array<{ atS: number; ms: number }>) => g.map((x) => `${x.atS} s: ${x.ms} ms`).join(", ") || "none";
+    out.push(`Write gaps (start: length), hand-run: ${gapList(a.baseline.writeGaps)}; component: ${gapList(a.subject.writeGaps)}.`);
+    out.push("");
+    out.push(`Read gaps, hand-run: ${gapList(a.baseline.readGaps)}; component: ${gapList(a.subject.readGaps)}.`);
     out.push("");
     out.push(`Events (component): ${a.subject.executed.join("; ")}.`);
     out.push("");
