@@ -176,7 +176,16 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
             } else if (ev.action === "restart") {
                 await docker("restart", "-t", "0", target);
             } else {
-                await docker("pause", target);
+                // The cgroup freezer sometimes refuses on a busy host ("unable to freeze"); retry.
+                for (let attempt = 1; ; attempt++) {
+                    try {
+                        await docker("pause", target);
+                        break;
+                    } catch (err) {
+                        if (attempt >= 5) throw err;
+                        await sleep(100);
+                    }
+                }
                 const name = target;
                 unpauses.push(sleep((ev.seconds ?? 5) * 1000).then(() => docker("unpause", name).then(() => undefined)));
             }

@@ -246,7 +246,7 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("### Availability over the fixed fault schedule");
     out.push("");
     out.push(
-        `\`bench/faults.json\` (${a.schedule.durationSeconds} s) ran against the hand-run ensemble and then against the component's (run at once, a paused server of one ensemble stalled the other's fsyncs on the shared disk), while on every server a writer (\`setData\`) and a reader ` +
+        `\`bench/faults.json\` (${a.schedule.durationSeconds} s) ran first against the hand-run ensemble, then against the component's (at the same time, a paused server of one ensemble stalled the other's fsyncs on the shared disk), while on every server a writer (\`setData\`) and a reader ` +
             "(`getData`), each on a session pinned to that server, probed back to back. The ensemble counts as up whenever any server's probe succeeds; downtime = every gap " +
             `longer than ${gapThresholdMs} ms between two successes (merged over the servers), counted whole. A paused leader stalls every write for the whole pause ` +
             "(followers notice a silent leader only after syncLimit x tickTime = 10 s), while followers keep serving reads.",
@@ -263,6 +263,11 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("");
     out.push(`Read gaps, hand-run: ${gapList(a.baseline.readGaps)}; component: ${gapList(a.subject.readGaps)}.`);
     out.push("");
+    const failed = [...a.baseline.executed, ...a.subject.executed].filter((e) => e.includes("FAILED"));
+    if (failed.length) {
+        out.push(`**Not like for like:** ${failed.length} fault command(s) failed (${failed.join("; ")}), so the two ensembles did not go through the same schedule and the ratios above compare different runs.`);
+        out.push("");
+    }
     out.push(`Events (component): ${a.subject.executed.join("; ")}.`);
     out.push("");
     out.push(`Events (hand-run): ${a.baseline.executed.join("; ")}.`);
