@@ -19,7 +19,8 @@ export const PROBE_OP_TIMEOUT_MS = 1000;
 
 export interface FaultEvent {
     at: number;
-    action: "kill" | "start" | "pause" | "restart";
+    /** `disconnect`: cut the server off the ensemble network for `seconds` (a partition). */
+    action: "kill" | "start" | "pause" | "restart" | "disconnect";
     target: "leader" | "follower" | "stopped";
     seconds?: number;
 }
@@ -34,7 +35,7 @@ export function loadSchedule(): FaultSchedule {
     const file = path.join(__dirname, "..", "faults.json");
     const schedule = JSON.parse(fs.readFileSync(file, "utf8")) as FaultSchedule;
     for (const e of schedule.events) {
-        if (!["kill", "start", "pause", "restart"].includes(e.action) || !["leader", "follower", "stopped"].includes(e.target)) {
+        if (!["kill", "start", "pause", "restart", "disconnect"].includes(e.action) || !["leader", "follower", "stopped"].includes(e.target)) {
             throw new Error(`faults.json: bad event ${JSON.stringify(e)}`);
         }
         if (e.at < 0 || e.at >= schedule.durationSeconds) {
@@ -175,6 +176,14 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
                 stopped = undefined;
             } else if (ev.action === "restart") {
                 await docker("restart", "-t", "0", target);
+            } else if (ev.action === "disconnect") {
+                // Every ensemble here lives on `<prefix>-net` with the container name as its alias.
+                const net = `${ensemble.label}-net`;
+                const name = target;
+                await docker("network", "disconnect", net, name);
+                unpauses.push(
+                    sleep((ev.seconds ?? 5) * 1000).then(() => docker("network", "connect", "--alias", name, net, name).then(() => undefined)),
+                );
             } else {
                 // The cgroup freezer sometimes refuses on a busy host ("unable to freeze"); retry.
                 for (let attempt = 1; ; attempt++) {

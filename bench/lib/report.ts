@@ -249,7 +249,9 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
         `\`bench/faults.json\` (${a.schedule.durationSeconds} s) ran first against the hand-run ensemble, then against the component's (at the same time, a paused server of one ensemble stalled the other's fsyncs on the shared disk), while on every server a writer (\`setData\`) and a reader ` +
             "(`getData`), each on a session pinned to that server, probed back to back. The ensemble counts as up whenever any server's probe succeeds; downtime = every gap " +
             `longer than ${gapThresholdMs} ms between two successes (merged over the servers), counted whole. A paused leader stalls every write for the whole pause ` +
-            "(followers notice a silent leader only after syncLimit x tickTime = 10 s), while followers keep serving reads.",
+            "(followers notice a silent leader only after syncLimit x tickTime = 10 s), while followers keep serving reads. The follower fault is a network partition " +
+            "(`docker network disconnect`), not a pause: on this host, freezing a follower with `docker pause` sometimes stalled every write of the ensemble (once also " +
+            "of another ensemble on the same disk) for the whole pause, which measured the cgroup freezer rather than ZooKeeper.",
     );
     out.push("");
     out.push("| | write availability | write downtime | read availability | read downtime | writes | reads |");
