@@ -604,6 +604,8 @@ async function main(): Promise<void> {
 }
 
 function writeResults(results: Results): void {
+    // Committed files carry no machine paths: stack traces name files relative to the repository.
+    results.errors = results.errors.map((e) => e.split(repoRoot).join("."));
     const dir = path.join(__dirname, "results");
     fs.mkdirSync(dir, { recursive: true });
     const base = results.quick ? `${results.date}-quick` : results.date;
