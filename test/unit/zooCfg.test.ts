@@ -1,5 +1,6 @@
 import * as fc from "fast-check";
 import {
+    DEFAULT_SNAP_COUNT,
     DEFAULT_FOUR_LETTER_WORDS,
     ZooCfgSettings,
     computeHeapMb,
@@ -95,6 +96,13 @@ describe("renderZooCfg", () => {
         expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "0.0.0.0" }, { id: 2, host: "b" }, { id: 3, host: "c" }] }))).toThrow(
             /host name "0.0.0.0" is not allowed/,
         );
+    });
+
+    it("bounds the transactions between snapshots by default, and lets extraConfig set its own once", () => {
+        const lines = (cfg: string) => cfg.split("\n").filter((l) => l.startsWith("snapCount="));
+        expect(lines(renderZooCfg(settings(3)))).toEqual([`snapCount=${DEFAULT_SNAP_COUNT}`]);
+        expect(DEFAULT_SNAP_COUNT).toBeLessThan(100000);
+        expect(lines(renderZooCfg(settings(3, { extraConfig: { snapCount: "50000" } })))).toEqual(["snapCount=50000"]);
     });
 
     it("appends extra keys after the managed ones", () => {
