@@ -5,6 +5,9 @@
  */
 import { parseStackConfig, readRawStackConfig, readSecretConfigKeys, resolvePlatformSettings } from "./config";
 import { deployPlatform } from "./program";
+import { keepSourceMapsForMessagesOnly } from "./promiseStackTraces";
+
+keepSourceMapsForMessagesOnly();
 
 // Values set with --secret are shown as [secret] in configuration errors.
 const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig(), { secretKeys: readSecretConfigKeys() }));
