@@ -92,8 +92,10 @@ export const SERVER_STOP_SECONDS = 30;
  * identity in /data/myid and its data and transaction log on named volumes
  * that survive container replacement.
  *
- * Resource options' `dependsOn` is forwarded to the container so that an
- * ensemble can order servers behind its roll gates.
+ * Resource options' `dependsOn` applies to the container only, so that an
+ * ensemble can order servers behind its roll gates while the component, its
+ * volumes and its image register at once: the engine does not walk the gate
+ * chain for them on a preview or a first deployment.
  */
 export class ZooKeeperNode extends pulumi.ComponentResource {
     public readonly serverId: number;
@@ -119,7 +121,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
             quorumSasl: args.zooCfg.quorumSasl ?? false,
             superDigest: args.auth?.superDigestArgs !== undefined,
         });
-        super("zookeeper-docker:index:ZooKeeperNode", name, args, opts);
+        super("zookeeper-docker:index:ZooKeeperNode", name, args, { ...opts, dependsOn: undefined });
         this.serverId = args.serverId;
         this.hostname = args.hostname;
         const stack = pulumi.getStack();

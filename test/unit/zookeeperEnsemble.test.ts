@@ -161,6 +161,17 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         expect(built.nodes[0].dependencies.some((u) => u.includes("gate"))).toBe(false);
     });
 
+    it("keeps the gates off everything but the containers, so components, volumes and images register at once", () => {
+        const gateUrns = built.rollGates.map((g) => g.urn);
+        const others = mocks.registrations.filter(
+            (r) => r.urn.includes("::zk-") && (r.type === "zookeeper-docker:index:ZooKeeperNode" || r.type.startsWith("docker:index/volume") || r.type.startsWith("docker:index/remoteImage")),
+        );
+        expect(others.filter((r) => r.type === "zookeeper-docker:index:ZooKeeperNode").length).toBeGreaterThanOrEqual(3);
+        for (const r of others) {
+            expect(r.dependencies.filter((u) => gateUrns.includes(u))).toEqual([]);
+        }
+    });
+
     it("makes gates one-shot containers whose failure fails the update", () => {
         for (const gate of [...built.rollGates, built.readyGate]) {
             expect(gate.inputs).toEqual(
