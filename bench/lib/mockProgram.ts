@@ -25,6 +25,9 @@ async function build(stack: string, raw: Record<string, unknown>) {
     const { parseStackConfig, resolvePlatformSettings } = require("../../stacks/config") as typeof import("../../stacks/config");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { deployPlatform } = require("../../stacks/program") as typeof import("../../stacks/program");
+    // As stacks/index.ts does before it builds anything.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("../../stacks/promiseStackTraces") as typeof import("../../stacks/promiseStackTraces")).keepSourceMapsForMessagesOnly();
     const started = process.hrtime.bigint();
     deployPlatform(resolvePlatformSettings(parseStackConfig(raw)));
     await settle();
