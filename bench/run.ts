@@ -13,6 +13,7 @@
  * Writes bench/results/<date>.json, <date>.md and SVG charts. Counts come from the environment:
  * BENCH_QUICK=1 (smoke run), BENCH_COLD_REPS, BENCH_PREVIEW_REPS, BENCH_KILLS, BENCH_CELL_SECONDS,
  * BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS, BENCH_ONLY=cold,preview,failover,load,scale.
+ * BENCH_RENDER_ONLY=bench/results/<date>.json only re-renders that run's report and charts.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -553,6 +554,12 @@ let finalize: ((reason?: unknown) => Promise<void>) | undefined;
 let zkClientErrors = 0;
 
 async function main(): Promise<void> {
+    // Re-renders the report and charts of an earlier run from its JSON (after a change to the report's text).
+    const rerender = process.env.BENCH_RENDER_ONLY;
+    if (rerender) {
+        writeResults(JSON.parse(fs.readFileSync(rerender, "utf8")) as Results);
+        return;
+    }
     const date = new Date().toISOString().substring(0, 10);
     const results: Results = { date, quick: QUICK, settings, targets: TARGETS, environment: {}, errors: [] };
     log(`settings: ${JSON.stringify(settings)}`);

@@ -9,6 +9,12 @@ const msf = (ms: number) => `${Math.round(ms)} ms`;
 const yes = (ok: boolean) => (ok ? "met" : "**missed**");
 const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
 
+/** A one-minute load average at the start above the number of CPUs: something else was running. */
+export function sharedMachine(r: Results): boolean {
+    const oneMinute = Number.parseFloat(String(r.environment.loadAverageAtStart ?? "").split(" ")[0]);
+    return !(oneMinute <= Number(r.environment.cpus));
+}
+
 export function renderReport(r: Results, charts: string[], gapThresholdMs: number, mixedReadShare: number): string {
     const out: string[] = [];
     const t = r.targets;
@@ -20,7 +26,9 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
             `image \`${r.environment.zookeeperImage}\`; load average at start ${r.environment.loadAverageAtStart}). ` +
             "Every figure was measured in this run against a baseline measured in the same run, on the same images; " +
             "baseline and subject runs alternate (which one goes first flips every repetition), so both see the same background load. " +
-            "Other work shared the machine during the run, so absolute numbers are noisy; the ratios are the figures.",
+            (sharedMachine(r)
+                ? "Other work shared the machine at the start of the run, so absolute numbers are noisy; the ratios are the figures."
+                : "The machine was otherwise idle at the start; the ratios are the figures."),
     );
     out.push("");
     out.push(`Counts: ${r.settings.coldReps} cold starts each, ${r.settings.previewReps} previews each, ${r.settings.kills} leader kills each, ` +
@@ -154,8 +162,10 @@ function previewSection(r: Results, out: string[]): void {
     if (!p.met) {
         const extra = p.dev.median - p.floor.median;
         out.push(
-            `**Why the target is missed.** The dev preview costs ${s(extra)} more than the floor. Both pay the CLI, the language host, ts-node and the docker provider; ` +
-                `dev additionally loads the components and the config schema and has the engine check and diff ${p.devResources || "its"} resources against the provider, one RPC each.`,
+            `**Why the target is missed.** The dev preview costs ${s(extra)} more than the floor. Both pay the CLI, the language host, ts-node (with swc) and the docker provider; ` +
+                `dev additionally loads the components, zod and yaml, builds ${p.devResources || "its"} resources, and the engine checks and diffs each against the provider, one RPC each. ` +
+                "Registrations are not all concurrent: each server container waits for the previous roll gate's registration, and each gate for its server's " +
+                "(dependsOn and the gate's trigger input), so the engine walks that chain one round trip at a time even when nothing changes.",
         );
         out.push("");
     }
@@ -173,7 +183,7 @@ function failoverSection(r: Results, out: string[]): void {
     );
     out.push("");
     out.push(`- **stock**: plain \`docker run\` of the same image, configured only with \`ZOO_MY_ID\` and \`ZOO_SERVERS\` (image defaults: tickTime 2000, initLimit 5, syncLimit 2, no JVM flags).`);
-    out.push(`- **component**: the ensemble \`pulumi up\` deployed in section 1 (tickTime 2000, initLimit 10, syncLimit 5), JVMFLAGS \`${f.componentJvmFlags}\`.`);
+    out.push(`- **component**: the ensemble \`pulumi up\` deployed in section 1 (tickTime 2000, initLimit 10, syncLimit 5, snapCount 10000), JVMFLAGS \`${f.componentJvmFlags}\`.`);
     out.push("");
     out.push("| | median | p95 | min | max | detect | elect | sync | client | leader-connect retries |");
     out.push("|---|---|---|---|---|---|---|---|---|---|");
@@ -186,7 +196,7 @@ function failoverSection(r: Results, out: string[]): void {
     out.push("");
     out.push(
         "Phases (medians, from the surviving servers' logs): *detect* = last acknowledged write until the first survivor is LOOKING (the follower shuts its " +
-            "ZooKeeperServer down first); *elect* = until the last survivor has decided (FastLeaderElection: at least the fixed, not configurable 200 ms " +
+            "ZooKeeperServer down first and replays its current transaction log, which `snapCount` bounds); *elect* = until the last survivor has decided (FastLeaderElection: at least the fixed, not configurable 200 ms " +
             "`finalizeWait`, plus one `minNotificationInterval` when the survivors' first notifications cross); *sync* = until the leader has a synced quorum " +
             "and the follower got UPTODATE (the follower's first connection attempt usually comes before the new leader listens: one " +
             "`leaderConnectDelayDuringRetryMs` retry); *client* = until the writer's next acknowledgement (reconnect spin, session revalidation).",
@@ -202,7 +212,8 @@ function failoverSection(r: Results, out: string[]): void {
             `**Why ${misses.join(" and ")} is missed.** Of the component's median gap, ${msf(ph.detectMs)} pass before a survivor even starts an election, ` +
                 `${msf(ph.electMs)} go to the election (200 ms of it is ZooKeeper's hard-coded finalizeWait), ${msf(ph.syncMs)} to connecting and syncing, and ` +
                 `${msf(ph.clientMs)} to the client finding the new quorum. The remaining settings that would cut deeper either weaken guarantees or only move ` +
-                "the failure elsewhere (fewer leader-connect retries can exhaust the 5 attempts while a cold leader is still binding its port; see README, Benchmarks). " +
+                "the failure elsewhere (a shorter leader-connect retry delay can exhaust the follower's 5 attempts while a leader that never led before is still " +
+                "loading its classes, and the leader's snapshot after an election, proportional to the data tree, is not configurable; see README, Rolling updates). " +
                 "On two shared cores, the shutdown and the thread hand-offs are slower than on an idle machine.",
         );
         out.push("");

@@ -1,4 +1,4 @@
-/** The pure parts of `npm run bench`: statistics, the ack-gap measure and the log parser. */
+/** The pure parts of `npm run bench`: statistics, the ack-gap measure, the log parser and the report. */
 import { longestGapAround } from "../../bench/lib/failover";
 import { linearFit, median, percentile } from "../../bench/lib/stats";
 import { logTime, marksOf } from "../../bench/lib/zkLogs";
@@ -50,5 +50,16 @@ describe("ZooKeeper log phases", () => {
         expect(marksOf(lines, t(0))).toEqual({ looking: t(100), decided: t(500), serving: t(700), retries: 1 });
         // Lines before `from` belong to an earlier failover.
         expect(marksOf(lines, t(200)).looking).toBeUndefined();
+    });
+});
+
+describe("bench report", () => {
+    it("says the machine was shared only when the load average at the start exceeded the CPUs", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { sharedMachine } = require("../../bench/lib/report") as typeof import("../../bench/lib/report");
+        const at = (load: string) => ({ environment: { cpus: "2", loadAverageAtStart: load } }) as never;
+        expect(sharedMachine(at("0.86 1.72 3.00"))).toBe(false);
+        expect(sharedMachine(at("4.10 6.07 7.37"))).toBe(true);
+        expect(sharedMachine(at(""))).toBe(true);
     });
 });
