@@ -21,7 +21,7 @@ async function deploy(env: Environment, raw = rawConfig(env)): Promise<{ mocks: 
 const expectations = {
     dev: { size: 3, replicas: 1, zkBase: 21811, appBase: 18080, prometheus: 19090, grafana: 13000, memory: 256, retain: false },
     staging: { size: 3, replicas: 2, zkBase: 22811, appBase: 28080, prometheus: 29090, grafana: 23000, memory: 512, retain: false },
-    prod: { size: 5, replicas: 2, zkBase: 23811, appBase: 38080, prometheus: 39090, grafana: 33000, memory: 1024, retain: true },
+    prod: { size: 5, replicas: 2, zkBase: 23811, appBase: 24080, prometheus: 24090, grafana: 24000, memory: 1024, retain: true },
 };
 
 describe.each(ENVIRONMENTS)("stack %s", (env) => {
