@@ -78,14 +78,17 @@ const IMAGES = {
     oneContainer: "zkpd.local/debian:bookworm",
 };
 
-/** Host ports: all in 5xxxx, disjoint from dev/staging/prod and from each other. */
+/**
+ * Host ports: below Linux's ephemeral range (32768-60999), where an outgoing connection's source
+ * port can take a listener's port away; disjoint from dev/staging/prod, the test suites and each other.
+ */
 const PORTS: Record<string, BenchPorts> = {
-    bench: { zkClient: 52181, zkMetrics: 52701, app: 52080, prometheus: 52090, alertmanager: 52093 },
-    compose: { zkClient: 53181, zkMetrics: 53701, app: 53080, prometheus: 53090, alertmanager: 53093 },
-    same: { zkClient: 55181, zkMetrics: 55701, app: 55080, prometheus: 55090, alertmanager: 55093 },
-    scale: { zkClient: 56181, zkMetrics: 56701, app: 56080, prometheus: 56090, alertmanager: 56093 },
+    bench: { zkClient: 10181, zkMetrics: 10701, app: 10080, prometheus: 10090, alertmanager: 10093 },
+    compose: { zkClient: 11181, zkMetrics: 11701, app: 11080, prometheus: 11090, alertmanager: 11093 },
+    same: { zkClient: 12181, zkMetrics: 12701, app: 12080, prometheus: 12090, alertmanager: 12093 },
+    scale: { zkClient: 14181, zkMetrics: 14701, app: 14080, prometheus: 14090, alertmanager: 14093 },
 };
-const STOCK_CLIENT_PORT_BASE = 54181;
+const STOCK_CLIENT_PORT_BASE = 15181;
 
 /** Stack names (and hence name prefixes) this run owns. */
 const STACK = "bench"; // zk-bench-*, app-bench-*, mon-bench-*

@@ -14,7 +14,7 @@ import { connect, create, getData } from "../e2e/zk";
 import { Recorder, failureOf, plain, stackFilePath, writeStackFile } from "./guardrails";
 
 const STACK = "badinput";
-const CLIENT_PORT = 41811;
+const CLIENT_PORT = 26811;
 const HEADER = `Invalid stack configuration for ${PROJECT}`;
 /** Secret values the cases set; none may ever be printed. */
 const SECRET_TOKEN = `badinput-secret-${process.pid}-${Date.now()}`;

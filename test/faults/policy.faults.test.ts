@@ -24,8 +24,8 @@ const RULE_NAMES = [
 
 /** fixture case → the one rule it breaks, and a fragment of the message. */
 const VIOLATIONS: Array<[string, string, string]> = [
-    ["public-port", "docker-ports-loopback-only", "port 2181 is published on 0.0.0.0:43811"],
-    ["port-without-ip", "docker-ports-loopback-only", "port 2181 is published on 0.0.0.0:43811"],
+    ["public-port", "docker-ports-loopback-only", "port 2181 is published on 0.0.0.0:31811"],
+    ["port-without-ip", "docker-ports-loopback-only", "port 2181 is published on 0.0.0.0:31811"],
     ["host-network", "docker-ports-loopback-only", 'networkMode is "host"'],
     ["no-memory-limit", "docker-memory-limit", "no memory limit"],
     ["root-user", "docker-non-root-user", 'user is "0:0"'],
@@ -161,13 +161,13 @@ describe("policy pack on the stack program", () => {
             zookeeper: {
                 size: 3,
                 memoryMb: 256,
-                clientHostPortBase: 43811,
-                metricsHostPortBase: 43701,
+                clientHostPortBase: 31811,
+                metricsHostPortBase: 31701,
                 // With auth the app gets its credentials file and an ACL sync container: checked too.
                 auth: { quorumSasl: true, clientDigest: true },
             },
-            clientApp: { enabled: true, replicas: 2, hostPortBase: 43080 },
-            monitoring: { enabled: true, prometheusHostPort: 43090, alertmanagerHostPort: 43093, grafanaHostPort: 43000 },
+            clientApp: { enabled: true, replicas: 2, hostPortBase: 31080 },
+            monitoring: { enabled: true, prometheusHostPort: 31090, alertmanagerHostPort: 31093, grafanaHostPort: 31000 },
             images: { source: "local" },
         });
         stack = await openStack(project, STACK);
@@ -206,7 +206,7 @@ describe("policy pack on the stack program", () => {
             expect(violatedRules(refused)).toEqual(["docker-ports-loopback-only"]);
             const servers = refused.policyEvents.map((p) => p.resourceUrn?.split("::").pop()).sort();
             expect(servers).toEqual(["zk-1-container", "zk-1-container", "zk-2-container", "zk-2-container", "zk-3-container", "zk-3-container"]);
-            expect(plain(refused.stdout) + error).toContain("docker-ports-loopback-only: port 2181 is published on 0.0.0.0:43811");
+            expect(plain(refused.stdout) + error).toContain("docker-ports-loopback-only: port 2181 is published on 0.0.0.0:31811");
 
             const allowed = new Recorder();
             await stack.preview({

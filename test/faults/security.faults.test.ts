@@ -19,7 +19,7 @@ const STACK = "security";
 /** The webhook's token: nothing listens on 127.0.0.1:9, the URL only has to reach Alertmanager's config. */
 const TOKEN = `tok${randomBytes(16).toString("hex")}`;
 const WEBHOOK = `http://127.0.0.1:9/hook?token=${TOKEN}`;
-const PORTS = { zk: 42811, metrics: 42701, app: 42080, prometheus: 42090, alertmanager: 42093 };
+const PORTS = { zk: 30811, metrics: 30701, app: 30080, prometheus: 30090, alertmanager: 30093 };
 const SIZE = 3;
 
 interface Inspect {
