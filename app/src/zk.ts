@@ -18,6 +18,9 @@ import type { Logger } from './log';
 import { errorFields } from './log';
 import type { AppMetrics } from './metrics';
 import { exists, mkdirp, withTimeout } from './zkOps';
+import { hardenConnectionManager, libraryConnectionManager } from './framing';
+
+hardenConnectionManager(libraryConnectionManager(require));
 
 export type ClientFactory = (
   connectionString: string,
