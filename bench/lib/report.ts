@@ -199,7 +199,7 @@ function failoverSection(r: Results, out: string[]): void {
             "ZooKeeperServer down first and replays its current transaction log, which `snapCount` bounds); *elect* = until the last survivor has decided (FastLeaderElection: at least the fixed, not configurable 200 ms " +
             "`finalizeWait`, plus one `minNotificationInterval` when the survivors' first notifications cross); *sync* = until the leader has a synced quorum " +
             "and the follower got UPTODATE (the follower's first connection attempt usually comes before the new leader listens: one " +
-            "`leaderConnectDelayDuringRetryMs` retry); *client* = until the writer's next acknowledgement (reconnect spin, session revalidation).",
+            "`leaderConnectDelayDuringRetryMs` retry, 25 ms for the component, 100 ms stock); *client* = until the writer's next acknowledgement (reconnect spin, session revalidation).",
     );
     out.push("");
     const misses: string[] = [];
@@ -212,8 +212,9 @@ function failoverSection(r: Results, out: string[]): void {
             `**Why ${misses.join(" and ")} is missed.** Of the component's median gap, ${msf(ph.detectMs)} pass before a survivor even starts an election, ` +
                 `${msf(ph.electMs)} go to the election (200 ms of it is ZooKeeper's hard-coded finalizeWait), ${msf(ph.syncMs)} to connecting and syncing, and ` +
                 `${msf(ph.clientMs)} to the client finding the new quorum. The remaining settings that would cut deeper either weaken guarantees or only move ` +
-                "the failure elsewhere (a shorter leader-connect retry delay can exhaust the follower's 5 attempts while a leader that never led before is still " +
-                "loading its classes, and the leader's snapshot after an election, proportional to the data tree, is not configurable; see README, Rolling updates). " +
+                "the failure elsewhere (an even shorter leader-connect retry delay than the 25 ms used would exhaust the follower's 5 attempts before a leader " +
+                "that never led before has bound its port, and the leader's snapshot after an election, proportional to the data tree, is not configurable; " +
+                "see README, Rolling updates). " +
                 "On two shared cores, the shutdown and the thread hand-offs are slower than on an idle machine.",
         );
         out.push("");

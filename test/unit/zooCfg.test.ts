@@ -223,6 +223,10 @@ describe("renderJvmFlags", () => {
         expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.leader.maxTimeToWaitForEpoch=1000");
     });
 
+    it("retries the connection to a new leader after 25 ms instead of 100 ms", () => {
+        expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.leaderConnectDelayDuringRetryMs=25");
+    });
+
     it("reads the DNS cache overrides from the uploaded file", () => {
         expect(renderJvmFlags(128).split(" ")).toContain(`-Djava.security.properties=${JVM_SECURITY_OVERRIDES_FILE}`);
         expect(renderJvmSecurityOverrides().split("\n")).toEqual(["networkaddress.cache.ttl=5", "networkaddress.cache.negative.ttl=0", ""]);
@@ -230,7 +234,7 @@ describe("renderJvmFlags", () => {
 
     it("never trades durability for speed", () => {
         const flags = renderJvmFlags(128);
-        expect(flags).not.toMatch(/forceSync|syncEnabled|skipACL|leaderConnectDelayDuringRetryMs/);
-        expect(FAILOVER_JVM_FLAGS).toHaveLength(2);
+        expect(flags).not.toMatch(/forceSync|syncEnabled|skipACL|snapshot\.fsync|learner\.asyncSending/);
+        expect(FAILOVER_JVM_FLAGS).toHaveLength(3);
     });
 });

@@ -99,7 +99,8 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
             expect(envMap(node).JVMFLAGS).toBe(
                 "-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0 " +
                     "-Djava.security.properties=/conf/java.security.zk " +
-                    "-Dzookeeper.fastleader.minNotificationInterval=50 -Dzookeeper.leader.maxTimeToWaitForEpoch=1000",
+                    "-Dzookeeper.fastleader.minNotificationInterval=50 -Dzookeeper.leader.maxTimeToWaitForEpoch=1000 " +
+                    "-Dzookeeper.leaderConnectDelayDuringRetryMs=25",
             );
             expect(envMap(node).ZK_SERVER_HEAP).toBe("128");
         }
