@@ -55,7 +55,7 @@ export const settings = {
     cellSeconds: count("BENCH_CELL_SECONDS", 10, 2),
     clients: [1, 4, 16],
     constructReps: count("BENCH_CONSTRUCT_REPS", 5, 2),
-    scalePreviewReps: count("BENCH_SCALE_PREVIEW_REPS", 3, 1),
+    scalePreviewReps: count("BENCH_SCALE_PREVIEW_REPS", 5, 1),
     scaleSizes: [3, 5, 7, 9],
     only: (process.env.BENCH_ONLY ?? "cold,preview,failover,load,scale").split(",").map((s) => s.trim()),
 };

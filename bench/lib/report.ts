@@ -288,6 +288,13 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("");
 }
 
+/** "3: 2710-3050 ms, 5: …": the range of the samples at each size. */
+function spreads(samples: Record<number, number[]>): string {
+    return Object.entries(samples)
+        .map(([n, v]) => `${n}: ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)} ms`)
+        .join(", ");
+}
+
 function scalingSection(r: Results, out: string[]): void {
     const sc = r.scaling!;
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -307,8 +314,10 @@ function scalingSection(r: Results, out: string[]): void {
         "Each added server adds one container, two volumes and one roll gate (4 resources), so both costs should grow linearly; " +
             (sc.met
                 ? "both fits are close to straight lines."
-                : `**a fit has R² below ${r.targets.scalingR2}**: with per-server increments this small relative to the run-to-run noise of a shared machine, ` +
-                  "the points scatter around the line; more repetitions (BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS) tighten it."),
+                : `**a fit has R² below ${r.targets.scalingR2}**: ` +
+                  `the per-server increment (${sc.previewFit.slope.toFixed(0)} ms of preview, ${sc.constructFit.slope.toFixed(0)} ms of construction) is small against ` +
+                  `the spread between repetitions of the same size (preview: ${spreads(sc.previewMs)}), so the medians scatter around the line; ` +
+                  "more repetitions (BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS) tighten it."),
     );
     out.push("");
 }
