@@ -9,9 +9,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zookeeper from "node-zookeeper-client";
-import { docker, fourLetterWord, modeOf, sleep } from "../../test/e2e/harness";
-import { Client, connect, mkdirp } from "../../test/e2e/zk";
-import { Ensemble } from "./handrun";
+import { docker, sleep } from "../../test/e2e/harness";
+import { Client, OperationTimeout, connect, mkdirp, withTimeout } from "../../test/e2e/zk";
+import { Ensemble, quickModes } from "./handrun";
 
 export const GAP_THRESHOLD_MS = 250;
 /** An operation with no answer after this long counts as failed; the probe reconnects. */
@@ -72,16 +72,6 @@ function gaps(times: number[], start: number, end: number): Array<{ atS: number;
     return out;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-        p,
-        new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error("timeout")), ms);
-        }),
-    ]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Back-to-back operations on one server until `until`, on a session pinned to that server;
  * records the time of each success. An operation that does not answer within PROBE_OP_TIMEOUT_MS
@@ -110,10 +100,10 @@ async function pinnedProbe(hostPort: string, kind: "write" | "read", until: numb
                 await withTimeout(op, PROBE_OP_TIMEOUT_MS);
                 ok.push(Date.now());
             } catch (err) {
-                if ((err as Error).message !== "timeout") throw err;
+                if (!(err instanceof OperationTimeout)) throw err;
                 // Wait for the late answer (or the connection loss), at most 10 s and not past the end.
                 await withTimeout(op, Math.max(1, Math.min(10000, until - Date.now()))).catch((e) => {
-                    if ((e as Error).message === "timeout" && Date.now() < until) {
+                    if (e instanceof OperationTimeout && Date.now() < until) {
                         client?.close();
                         client = undefined;
                     }
@@ -131,10 +121,6 @@ async function pinnedProbe(hostPort: string, kind: "write" | "read", until: numb
 async function probe(ensemble: Ensemble, kind: "write" | "read", until: number, path: string): Promise<number[]> {
     const perServer = await Promise.all(ensemble.hostPorts.map((hp, i) => pinnedProbe(hp, kind, until, `${path}/${kind}-${i}`)));
     return perServer.flat().sort((a, b) => a - b);
-}
-
-async function roles(ensemble: Ensemble): Promise<string[]> {
-    return Promise.all(ensemble.hostPorts.map(async (hp) => modeOf(await fourLetterWord(hp, "srvr", 800)) ?? "down"));
 }
 
 /** Runs the schedule against one ensemble; call for several ensembles at once to share the timeline. */
@@ -159,7 +145,7 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
         if (ev.target === "stopped") {
             target = stopped;
         } else {
-            const r = await roles(ensemble);
+            const r = await quickModes(ensemble, 800);
             const idx = r.findIndex((m) => m === ev.target);
             target = idx >= 0 ? ensemble.containers[idx] : undefined;
         }

@@ -144,8 +144,8 @@ export async function removeHandRun(prefix: string): Promise<void> {
 }
 
 /** Modes of every server, one `srvr` each ("down" when there is no answer). */
-export async function quickModes(ensemble: Ensemble): Promise<string[]> {
-    return Promise.all(ensemble.hostPorts.map(async (hp) => modeOf(await fourLetterWord(hp, "srvr", 1000)) ?? "down"));
+export async function quickModes(ensemble: Ensemble, timeoutMs = 1000): Promise<string[]> {
+    return Promise.all(ensemble.hostPorts.map(async (hp) => modeOf(await fourLetterWord(hp, "srvr", timeoutMs)) ?? "down"));
 }
 
 /** Waits until every server serves and exactly one leads; returns the index of the leader. */

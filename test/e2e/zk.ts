@@ -190,9 +190,10 @@ export class SequentialWriter {
     }
 }
 
-class OperationTimeout extends Error {}
+/** What withTimeout rejects with when the operation did not settle in time. */
+export class OperationTimeout extends Error {}
 
-function withTimeout<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
+export function withTimeout<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OperationTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
