@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
+    ACL_SYNC_ROLE,
     DEFAULT_HOST_IP,
     LOG_DRIVER,
     LOG_OPTS,
@@ -200,7 +201,7 @@ export class ClientAppService extends pulumi.ComponentResource {
                     capabilities: { drops: ["ALL"] },
                     logDriver: LOG_DRIVER,
                     logOpts: { ...LOG_OPTS },
-                    labels: renderLabels({ ...labels, role: "acl-sync" }),
+                    labels: renderLabels({ ...labels, role: ACL_SYNC_ROLE }),
                 },
                 { parent: this, dependsOn: [args.ensemble.readyGate], deleteBeforeReplace: true },
             );

@@ -12,6 +12,18 @@ export const DEFAULT_HOST_IP = "127.0.0.1";
 /** Label prefix shared by every container, network and volume this package creates. */
 export const LABEL_PREFIX = "zookeeper-docker";
 
+/** `component` label of the one-shot gate containers (see rollGates.ts). */
+export const ROLL_GATE_COMPONENT = "roll-gate";
+export const READY_GATE_COMPONENT = "ready-gate";
+/** `role` label of the client app's one-shot ACL sync container. */
+export const ACL_SYNC_ROLE = "acl-sync";
+/**
+ * Labels of the containers that exit by design once they have passed. Everything
+ * else (servers, app replicas, monitoring) is expected to keep running.
+ */
+export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([ROLL_GATE_COMPONENT, READY_GATE_COMPONENT]);
+export const ONE_SHOT_ROLES: readonly string[] = Object.freeze([ACL_SYNC_ROLE]);
+
 /** json-file with rotation: Docker's default driver keeps logs forever otherwise. */
 export const LOG_DRIVER = "json-file";
 export const LOG_OPTS: Readonly<Record<string, string>> = Object.freeze({ "max-size": "10m", "max-file": "3" });

@@ -6,6 +6,8 @@ import {
     DEFAULT_HOST_IP,
     LOG_DRIVER,
     LOG_OPTS,
+    READY_GATE_COMPONENT,
+    ROLL_GATE_COMPONENT,
     ScrapeTarget,
     computeNamePrefix,
     renderLabels,
@@ -322,7 +324,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 const targetId = node.container.id;
                 previousGate = gate(
                     `${name}-roll-gate-${server.id}`,
-                    "roll-gate",
+                    ROLL_GATE_COMPONENT,
                     pulumi.interpolate`gate-${server.id}-${targetId.apply((id) => id.substring(0, 12))}`,
                     renderRollGateScript({
                         target: server.host,
@@ -338,7 +340,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         const allIds = this.nodes.map((n) => n.container.id);
         this.readyGate = gate(
             `${name}-ready-gate`,
-            "ready-gate",
+            READY_GATE_COMPONENT,
             pulumi.all(allIds).apply((ids) => `ready-${shortHash(ids.join(","))}`),
             renderReadyGateScript({ servers: servers.map((s) => s.host), timeoutSeconds }),
             pulumi.all(allIds).apply((ids) => `TARGET_CONTAINER_IDS=${ids.join(",")}`),
