@@ -9,7 +9,7 @@ export {
     type ZooKeeperNodeAuth,
     ZOOKEEPER_HEALTHCHECK_TEST,
     DEFAULT_SERVER_MEMORY_MB,
-} from "./components/zookeeperNode";
+} from "./components/zookeeper/zookeeperNode";
 export {
     ZooKeeperEnsemble,
     type ZooKeeperEnsembleArgs,
@@ -21,7 +21,7 @@ export {
     renderConnectionString,
     validateAuth,
     validateEnsembleSize,
-} from "./components/zookeeperEnsemble";
+} from "./components/zookeeper/zookeeperEnsemble";
 export {
     ClientAppService,
     type ClientAppServiceArgs,
@@ -32,8 +32,8 @@ export {
     renderZooKeeperConnect,
     validateChroot,
     validateReplicas,
-} from "./components/clientAppService";
-export { MonitoringStack, type MonitoringStackArgs, GRAFANA_PORT, GRAFANA_PASSWORD_FILE } from "./components/monitoringStack";
+} from "./components/clientApp/clientAppService";
+export { MonitoringStack, type MonitoringStackArgs, GRAFANA_PORT, GRAFANA_PASSWORD_FILE } from "./components/monitoring/monitoringStack";
 export {
     CLIENT_PORT,
     ELECTION_PORT,
@@ -54,7 +54,7 @@ export {
     validateExtraConfig,
     validateFourLetterWords,
     validateHostName,
-} from "./components/zooCfg";
+} from "./components/zookeeper/zooCfg";
 export {
     type AclSyncSettings,
     type Credentials,
@@ -72,8 +72,8 @@ export {
     renderServerJvmFlags,
     renderSuperDigestJvmArgs,
     validateCredentials,
-} from "./components/zookeeperAuth";
-export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/rollGates";
+} from "./components/zookeeper/zookeeperAuth";
+export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
 export {
     type AlertRule,
     type AlertRuleSettings,
@@ -85,14 +85,14 @@ export {
     renderAlertmanagerConfig,
     renderPrometheusConfig,
     validateDuration,
-} from "./components/prometheusConfig";
+} from "./components/monitoring/prometheusConfig";
 export {
     collectDashboardExpressions,
     renderDashboardProvider,
     renderGrafanaDatasource,
     renderZooKeeperDashboard,
-} from "./components/grafanaProvisioning";
-export { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "./components/zookeeperMetrics";
+} from "./components/monitoring/grafanaProvisioning";
+export { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "./components/monitoring/zookeeperMetrics";
 export {
     DEFAULT_HOST_IP,
     type PortBinding,
@@ -100,4 +100,4 @@ export {
     type ScrapeTarget,
     computeNamePrefix,
     computePortBindings,
-} from "./components/containerConventions";
+} from "./components/shared/containerConventions";

@@ -7,9 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { validateChroot } from "../components/clientAppService";
-import { DURATION_PATTERN } from "../components/prometheusConfig";
-import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems } from "../components/zooCfg";
+import { validateChroot } from "../components/clientApp/clientAppService";
+import { DURATION_PATTERN } from "../components/monitoring/prometheusConfig";
+import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems } from "../components/zookeeper/zooCfg";
 
 /** Pulumi project name, and so the config namespace. */
 export const PROJECT = "zookeeper-platform";

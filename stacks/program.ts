@@ -4,9 +4,9 @@
  * validating configuration happens in config.ts before this runs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClientAppService } from "../components/clientAppService";
-import { MonitoringStack } from "../components/monitoringStack";
-import { ZooKeeperEnsemble } from "../components/zookeeperEnsemble";
+import { ClientAppService } from "../components/clientApp/clientAppService";
+import { MonitoringStack } from "../components/monitoring/monitoringStack";
+import { ZooKeeperEnsemble } from "../components/zookeeper/zookeeperEnsemble";
 import { PlatformSettings } from "./config";
 
 /**

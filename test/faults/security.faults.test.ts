@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
-import { LABEL_PREFIX, ONE_SHOT_COMPONENTS, ONE_SHOT_ROLES } from "../../components/containerConventions";
-import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE } from "../../components/zookeeperAuth";
+import { LABEL_PREFIX, ONE_SHOT_COMPONENTS, ONE_SHOT_ROLES } from "../../components/shared/containerConventions";
+import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE } from "../../components/zookeeper/zookeeperAuth";
 import { Project, copyProject, docker, dockerNames, httpJson, openStack } from "../e2e/harness";
 import { POLICY_PACK, Recorder, plain, writeStackFile } from "./guardrails";
 

@@ -16,9 +16,9 @@ import {
 
 const mocks: RecordingMocks = setupMocks("dev");
 
-import { ClientAppService } from "../../components/clientAppService";
-import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeperEnsemble";
-import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeperAuth";
+import { ClientAppService } from "../../components/clientApp/clientAppService";
+import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeper/zookeeperEnsemble";
+import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeper/zookeeperAuth";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";
 import { rawConfig } from "./stackFiles";

@@ -3,9 +3,9 @@ import { MOCK_GRAFANA_PASSWORD, RecordingMocks, envMap, isSecret, resolve, setup
 
 const mocks: RecordingMocks = setupMocks("staging");
 
-import { ClientAppService } from "../../components/clientAppService";
-import { MonitoringStack } from "../../components/monitoringStack";
-import { ZooKeeperEnsemble } from "../../components/zookeeperEnsemble";
+import { ClientAppService } from "../../components/clientApp/clientAppService";
+import { MonitoringStack } from "../../components/monitoring/monitoringStack";
+import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
 
 async function platform(tag: string, opts: { grafana: boolean; webhook?: string; publish: boolean }) {
     const before = mocks.registrations.length;

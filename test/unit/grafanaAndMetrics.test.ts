@@ -6,8 +6,8 @@ import {
     renderDashboardProvider,
     renderGrafanaDatasource,
     renderZooKeeperDashboard,
-} from "../../components/grafanaProvisioning";
-import { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "../../components/zookeeperMetrics";
+} from "../../components/monitoring/grafanaProvisioning";
+import { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "../../components/monitoring/zookeeperMetrics";
 
 describe("renderZooKeeperDashboard", () => {
     const dashboard = renderZooKeeperDashboard() as {

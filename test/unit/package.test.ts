@@ -73,7 +73,7 @@ describe("the packed package", () => {
         const packOutput = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: repo, encoding: "utf8" });
         const [packed] = JSON.parse(packOutput) as { filename: string; files: { path: string }[] }[];
         const files = packed.files.map((f) => f.path);
-        expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/components/zookeeperEnsemble.js", "dist/components/zookeeperEnsemble.d.ts", "package.json"]));
+        expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/components/zookeeper/zookeeperEnsemble.js", "dist/components/zookeeper/zookeeperEnsemble.d.ts", "package.json"]));
         expect(files.filter((f) => f.startsWith("test/") || f.startsWith("stacks/") || f.startsWith("dist/stacks/") || f.startsWith("app/"))).toEqual([]);
 
         const project = path.join(work, "consumer");

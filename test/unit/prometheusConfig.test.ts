@@ -8,8 +8,8 @@ import {
     renderAlertRules,
     renderAlertmanagerConfig,
     renderPrometheusConfig,
-} from "../../components/prometheusConfig";
-import { unknownMetricNames } from "../../components/zookeeperMetrics";
+} from "../../components/monitoring/prometheusConfig";
+import { unknownMetricNames } from "../../components/monitoring/zookeeperMetrics";
 import { runTool, writeTree } from "./tools";
 
 const zkTargets = [1, 2, 3].map((id) => ({ address: `zk-dev-${id}:7000`, labels: { ensemble: "zk-dev", server_id: String(id) } }));

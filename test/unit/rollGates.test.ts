@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GATE_POLL_SECONDS, PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "../../components/rollGates";
+import { GATE_POLL_SECONDS, PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "../../components/zookeeper/rollGates";
 
 interface GateRun {
     status: number | null;

@@ -174,7 +174,7 @@ describe("stacks/index.ts redacts every value set with --secret in configuration
         pulumi.runtime.setAllConfig(config, secretKeys);
         try {
             jest.isolateModules(() => {
-                require("../../stacks/index");
+                require("../../stacks");
             });
         } catch (e) {
             return e as Error;

@@ -112,7 +112,7 @@ describe("stacks/index.ts", () => {
         pulumi.runtime.setAllConfig(config, []);
         let exported: Record<string, pulumi.Output<unknown>> = {};
         jest.isolateModules(() => {
-            exported = require("../../stacks/index");
+            exported = require("../../stacks");
         });
         return { mocks, exports: exported };
     }

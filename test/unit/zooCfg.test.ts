@@ -11,8 +11,8 @@ import {
     renderZooCfg,
     validateExtraConfig,
     validateFourLetterWords,
-} from "../../components/zooCfg";
-import { computeServerEntries, validateEnsembleSize } from "../../components/zookeeperEnsemble";
+} from "../../components/zookeeper/zooCfg";
+import { computeServerEntries, validateEnsembleSize } from "../../components/zookeeper/zookeeperEnsemble";
 
 function settings(size: number, overrides: Partial<ZooCfgSettings> = {}): ZooCfgSettings {
     return {

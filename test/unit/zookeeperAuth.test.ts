@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { digestId as appDigestId, appAclSpec } from "../../app/src/acl";
-import { DEFAULT_FOUR_LETTER_WORDS, MANAGED_ZOO_CFG_KEYS, ZooCfgSettings, renderZooCfg, validateExtraConfig } from "../../components/zooCfg";
+import { DEFAULT_FOUR_LETTER_WORDS, MANAGED_ZOO_CFG_KEYS, ZooCfgSettings, renderZooCfg, validateExtraConfig } from "../../components/zookeeper/zooCfg";
 import {
     QUORUM_SASL_JVM_FLAGS,
     QUORUM_SASL_ZOO_CFG,
@@ -20,8 +20,8 @@ import {
     renderServerJvmFlags,
     renderSuperDigestJvmArgs,
     validateCredentials,
-} from "../../components/zookeeperAuth";
-import { computeServerEntries } from "../../components/zookeeperEnsemble";
+} from "../../components/zookeeper/zookeeperAuth";
+import { computeServerEntries } from "../../components/zookeeper/zookeeperEnsemble";
 
 const execFileAsync = promisify(execFile);
 

@@ -14,8 +14,8 @@ import {
 const mocks: RecordingMocks = setupMocks("dev");
 
 // Imported after the mocks are installed, as Pulumi requires.
-import { ZooKeeperEnsemble } from "../../components/zookeeperEnsemble";
-import { PASS_MARKER } from "../../components/rollGates";
+import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
+import { PASS_MARKER } from "../../components/zookeeper/rollGates";
 
 async function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}) {
     const before = mocks.registrations.length;

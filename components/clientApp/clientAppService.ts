@@ -10,17 +10,17 @@ import {
     computeNamePrefix,
     computePortBindings,
     renderLabels,
-} from "./containerConventions";
-import { PASS_LINGER_SECONDS, PASS_MARKER } from "./rollGates";
+} from "../shared/containerConventions";
+import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/rollGates";
 import {
     GENERATED_PASSWORD_LENGTH,
     renderAclSyncScript,
     renderAclSyncSecrets,
     validateCredentials,
     validateUserName,
-} from "./zookeeperAuth";
-import { GATE_HEALTH_INTERVAL, ZooKeeperEnsemble, computeHostPort } from "./zookeeperEnsemble";
-import { secretUpload } from "./zookeeperNode";
+} from "../zookeeper/zookeeperAuth";
+import { GATE_HEALTH_INTERVAL, ZooKeeperEnsemble, computeHostPort } from "../zookeeper/zookeeperEnsemble";
+import { secretUpload } from "../zookeeper/zookeeperNode";
 
 /** Arguments of the sample client application. */
 export interface ClientAppServiceArgs {

@@ -11,7 +11,7 @@ import {
     ScrapeTarget,
     computeNamePrefix,
     renderLabels,
-} from "./containerConventions";
+} from "../shared/containerConventions";
 import { PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "./rollGates";
 import {
     CLIENT_PORT,

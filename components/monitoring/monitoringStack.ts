@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ClientAppService } from "./clientAppService";
+import { ClientAppService } from "../clientApp/clientAppService";
 import {
     DEFAULT_HOST_IP,
     LOG_DRIVER,
@@ -9,7 +9,7 @@ import {
     computeNamePrefix,
     computePortBindings,
     renderLabels,
-} from "./containerConventions";
+} from "../shared/containerConventions";
 import {
     GRAFANA_DASHBOARD_FILE,
     GRAFANA_DASHBOARD_PROVIDER_FILE,
@@ -29,7 +29,7 @@ import {
     renderPrometheusConfig,
     validateDuration,
 } from "./prometheusConfig";
-import { ZooKeeperEnsemble } from "./zookeeperEnsemble";
+import { ZooKeeperEnsemble } from "../zookeeper/zookeeperEnsemble";
 
 /** Arguments of the monitoring stack. */
 export interface MonitoringStackArgs {

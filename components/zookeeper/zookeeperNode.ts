@@ -5,7 +5,7 @@ import {
     LOG_OPTS,
     computePortBindings,
     renderLabels,
-} from "./containerConventions";
+} from "../shared/containerConventions";
 import {
     CLIENT_PORT,
     METRICS_PORT,

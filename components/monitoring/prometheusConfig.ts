@@ -5,7 +5,7 @@
  * containers, untouched.
  */
 import { stringify } from "yaml";
-import { ScrapeTarget } from "./containerConventions";
+import { ScrapeTarget } from "../shared/containerConventions";
 
 /** Where the main configuration is uploaded inside the Prometheus container. */
 export const PROMETHEUS_CONFIG_FILE = "/etc/prometheus/prometheus.yml";
