@@ -31,6 +31,17 @@ export interface Registration {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     parentUrn: string;
+    /** Aliases as the SDK sent them (structured specs; the mock monitor supports them). */
+    aliases: AliasSpec[];
+}
+
+/** One alias of a registration: a full URN, or the parts of the old URN that differ. */
+export interface AliasSpec {
+    urn?: string;
+    name?: string;
+    type?: string;
+    parentUrn?: string;
+    noParent?: boolean;
 }
 
 interface RequestOptions {
@@ -39,6 +50,7 @@ interface RequestOptions {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     parentUrn: string;
+    aliases: AliasSpec[];
 }
 
 /** Marker the Pulumi wire format puts on secret values. */
@@ -126,6 +138,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             retainOnDelete: opts?.retainOnDelete ?? false,
             deleteBeforeReplace: opts?.deleteBeforeReplace ?? false,
             parentUrn: opts?.parentUrn ?? "",
+            aliases: opts?.aliases ?? [],
         });
         return { id, state };
     }
@@ -193,6 +206,18 @@ export function setupMocks(stack = "dev", project = "zookeeper-platform", previe
             retainOnDelete: Boolean(req.getRetainondelete()),
             deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
             parentUrn: req.getParent(),
+            aliases: req.getAliasesList().map((alias: any): AliasSpec => {
+                if (alias.hasUrn()) {
+                    return { urn: alias.getUrn() };
+                }
+                const spec = alias.getSpec();
+                return {
+                    name: spec.getName() || undefined,
+                    type: spec.getType() || undefined,
+                    parentUrn: spec.getParenturn() || undefined,
+                    noParent: spec.getNoparent() || undefined,
+                };
+            }),
         });
         return original(req, (err: unknown, response: any) => {
             if (response) {
