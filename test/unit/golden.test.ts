@@ -15,11 +15,26 @@ import { deployPlatform } from "../../stacks/program";
 const GOLDEN_DIR = path.join(__dirname, "golden");
 const RECORD = process.env.GOLDEN_RECORD === "1";
 
+/** `value` with every object's keys sorted: the files compare content, not the order code set keys in. */
+function canonical(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(canonical);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+        );
+    }
+    return value;
+}
+
 /** The recorded inputs, sorted by type and name so the file does not depend on registration order. */
 function snapshot(registrations: readonly Registration[]): string {
     const custom = registrations
         .filter((r) => r.type.startsWith("docker:") || r.type.startsWith("random:"))
-        .map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))
+        .map((r) => ({ type: r.type, name: r.name, inputs: canonical(r.inputs) }))
         .sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type)));
     return `${JSON.stringify(custom, null, 2)}\n`;
 }
