@@ -2,102 +2,42 @@
  * pulumi-zookeeper-docker: Pulumi components that run Apache ZooKeeper
  * ensembles, a sample client application and Prometheus/Alertmanager/Grafana
  * monitoring as Docker containers.
+ *
+ * The public API: the four components, their arguments, the schemas that check
+ * those arguments, and the pure renderers the README documents. Everything
+ * else is internal and may change in any release.
  */
-export {
-    ZooKeeperNode,
-    type ZooKeeperNodeArgs,
-    type ZooKeeperNodeAuth,
-    ZOOKEEPER_HEALTHCHECK_TEST,
-    DEFAULT_SERVER_MEMORY_MB,
-} from "./components/zookeeper/zookeeperNode";
+export { ZooKeeperNode, type ZooKeeperNodeArgs, type ZooKeeperNodeAuth } from "./components/zookeeper/zookeeperNode";
 export {
     ZooKeeperEnsemble,
     type ZooKeeperEnsembleArgs,
     type ZooKeeperAuthArgs,
-    DEFAULT_ENSEMBLE_SIZE,
-    DEFAULT_ROLL_TIMEOUT_SECONDS,
-    computeHostPort,
-    computeServerEntries,
-    renderConnectionString,
-    validateAuth,
-    validateEnsembleSize,
+    type ZooKeeperServerEndpoint,
 } from "./components/zookeeper/zookeeperEnsemble";
+export { ClientAppService, type ClientAppServiceArgs, type ClientAppEnsemble } from "./components/clientApp/clientAppService";
+export { MonitoringStack, type MonitoringStackArgs, type MonitoredEnsemble, type MonitoredApp } from "./components/monitoring/monitoringStack";
+export { type ScrapeTarget } from "./components/shared/containerConventions";
+export { ComponentArgumentsError } from "./components/shared/contract";
 export {
-    ClientAppService,
-    type ClientAppServiceArgs,
-    APP_PORT,
-    APP_HEALTHCHECK_TEST,
-    APP_AUTH_FILE,
-    computeAppRoot,
-    renderZooKeeperConnect,
-    validateChroot,
-    validateReplicas,
-} from "./components/clientApp/clientAppService";
-export { MonitoringStack, type MonitoringStackArgs, GRAFANA_PORT, GRAFANA_PASSWORD_FILE } from "./components/monitoring/monitoringStack";
-export {
-    CLIENT_PORT,
-    ELECTION_PORT,
-    METRICS_PORT,
-    QUORUM_PORT,
-    DEFAULT_FOUR_LETTER_WORDS,
-    KNOWN_FOUR_LETTER_WORDS,
-    MANAGED_ZOO_CFG_KEYS,
-    type ZooCfgSettings,
-    type ZooKeeperServerEntry,
-    FAILOVER_JVM_FLAGS,
-    JVM_SECURITY_OVERRIDES_FILE,
-    computeHeapMb,
-    renderJvmFlags,
-    renderJvmSecurityOverrides,
-    renderServerLines,
-    renderZooCfg,
-    validateExtraConfig,
-    validateFourLetterWords,
-    validateHostName,
-} from "./components/zookeeper/zooCfg";
-export {
-    type AclSyncSettings,
-    type Credentials,
-    JAAS_CONFIG_FILE,
-    SUPER_DIGEST_ARGS_FILE,
-    QUORUM_SASL_JVM_FLAGS,
-    QUORUM_SASL_ZOO_CFG,
-    QUORUM_USER,
-    SUPER_USER,
-    computeDigestId,
-    renderAclSyncScript,
-    renderAclSyncSecrets,
-    renderAppAcl,
-    renderJaasConfig,
-    renderServerJvmFlags,
-    renderSuperDigestJvmArgs,
-    validateCredentials,
-} from "./components/zookeeper/zookeeperAuth";
-export { type ReadyGateSettings, type RollGateSettings, renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
-export {
-    type AlertRule,
-    type AlertRuleSettings,
-    type AlertmanagerSettings,
-    type PrometheusConfigSettings,
-    buildAlertRules,
-    computeQuorum,
-    renderAlertRules,
-    renderAlertmanagerConfig,
-    renderPrometheusConfig,
-    validateDuration,
-} from "./components/monitoring/prometheusConfig";
-export {
-    collectDashboardExpressions,
-    renderDashboardProvider,
-    renderGrafanaDatasource,
-    renderZooKeeperDashboard,
-} from "./components/monitoring/grafanaProvisioning";
-export { KNOWN_METRIC_NAMES, extractMetricNames, unknownMetricNames } from "./components/monitoring/zookeeperMetrics";
-export {
-    DEFAULT_HOST_IP,
-    type PortBinding,
-    type PortRequest,
-    type ScrapeTarget,
-    computeNamePrefix,
-    computePortBindings,
-} from "./components/shared/containerConventions";
+    ZOOKEEPER_NODE_TYPE,
+    ZOOKEEPER_ENSEMBLE_TYPE,
+    CLIENT_APP_SERVICE_TYPE,
+    MONITORING_STACK_TYPE,
+} from "./components/shared/typeTokens";
+
+// The argument schemas (zod): every range, default and rule the components enforce.
+export { zooKeeperEnsembleArgsSchema, zooKeeperNodeArgsSchema, zooCfgSettingsSchema } from "./components/zookeeper/schema";
+export { clientAppServiceArgsSchema } from "./components/clientApp/schema";
+export { monitoringStackArgsSchema } from "./components/monitoring/schema";
+
+// Renderers: the files and scripts the components deploy, as pure functions.
+export { type ZooCfgSettings, type ZooKeeperServerEntry, computeHeapMb, renderZooCfg } from "./components/zookeeper/zooCfg";
+export { renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
+export { renderAclSyncScript, renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
+export { renderAlertmanagerConfig, renderPrometheusConfig } from "./components/monitoring/prometheusConfig";
+export { renderAlertRules } from "./components/monitoring/alertRules";
+export { renderGrafanaDatasource, renderZooKeeperDashboard } from "./components/monitoring/grafanaProvisioning";
+export { KNOWN_METRIC_NAMES } from "./components/monitoring/zookeeperMetrics";
+
+/** @internal Shared with the stack program and the policy pack; not part of the public API. */
+export * as internal from "./components/internal";

@@ -7,9 +7,25 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { validateChroot } from "../components/clientApp/clientAppService";
-import { DURATION_PATTERN } from "../components/monitoring/prometheusConfig";
-import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems } from "../components/zookeeper/zooCfg";
+import { internal } from "../index";
+
+const {
+    checkClientAppRules,
+    checkEnsembleRules,
+    checkMonitoringRules,
+    clientAppFields,
+    describeIssues,
+    describeProblem,
+    ensemblePortRanges,
+    flag,
+    imageReference,
+    monitoringFields,
+    monitoringPortRanges,
+    portRange,
+    portRangeProblems,
+    webhookUrlField,
+    zooKeeperEnsembleArgsShape,
+} = internal;
 
 /** Pulumi project name, and so the config namespace. */
 export const PROJECT = "zookeeper-platform";
@@ -37,162 +53,92 @@ export const LOCAL_IMAGES = Object.freeze({
     clientApp: "zkpd.local/zk-client-app:latest",
 });
 
-const IMAGE_PATTERN =
-    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const IPV4_PATTERN = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
-
-/** What each key accepts; used verbatim in error messages and the README. */
-export const ALLOWED: Readonly<Record<string, string>> = Object.freeze({
-    "zookeeper.size": "must be an odd integer between 1 and 255",
-    "zookeeper.image": "must be a Docker image reference such as zookeeper:3.9.4",
-    "zookeeper.tickTime": "must be an integer number of milliseconds between 100 and 60000",
-    "zookeeper.initLimit": "must be an integer number of ticks between 1 and 1000",
-    "zookeeper.syncLimit": "must be an integer number of ticks between 1 and 1000",
-    "zookeeper.maxClientCnxns": "must be an integer between 0 (unlimited) and 10000",
-    "zookeeper.autopurgeIntervalHours": "must be an integer number of hours between 0 (off) and 8760",
-    "zookeeper.autopurgeSnapRetainCount": "must be an integer between 3 and 1000",
-    "zookeeper.fourLetterWords": `must be a list of four-letter words among ${KNOWN_FOUR_LETTER_WORDS.join(", ")} that includes srvr`,
-    "zookeeper.extraConfig": "must be a map of zoo.cfg keys to single-line string values",
-    "zookeeper.memoryMb": "must be an integer number of MB between 128 and 65536",
-    "zookeeper.cpus": "must be a number of CPUs greater than 0 and at most 256",
-    "zookeeper.clientHostPortBase": "must be an integer port between 1024 and 65535",
-    "zookeeper.metricsHostPortBase": "must be an integer port between 1024 and 65535",
-    "zookeeper.hostIp": "must be an IPv4 address such as 127.0.0.1",
-    "zookeeper.retainDataOnDelete": "must be true or false",
-    "zookeeper.rollTimeoutSeconds": "must be an integer number of seconds between 10 and 3600",
-    "zookeeper.auth": "must be an object with the booleans quorumSasl and clientDigest",
-    "zookeeper.auth.quorumSasl": "must be true or false",
-    "zookeeper.auth.clientDigest": "must be true or false",
-    "clientApp.enabled": "must be true or false",
-    "clientApp.image": "must be a Docker image reference such as zookeeper-platform/client-app:0.1.0",
-    "clientApp.replicas": "must be an integer between 1 and 16",
-    "clientApp.hostPortBase": "must be an integer port between 1024 and 65535",
-    "clientApp.hostIp": "must be an IPv4 address such as 127.0.0.1",
-    "clientApp.chroot": "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)",
-    "clientApp.memoryMb": "must be an integer number of MB between 64 and 8192",
-    "monitoring.enabled": "must be true or false",
-    "monitoring.prometheusImage": "must be a Docker image reference such as prom/prometheus:v2.53.0",
-    "monitoring.alertmanagerImage": "must be a Docker image reference such as prom/alertmanager:v0.27.0",
-    "monitoring.grafanaEnabled": "must be true or false",
-    "monitoring.grafanaImage": "must be a Docker image reference such as grafana/grafana-oss:11.3.0",
-    "monitoring.prometheusHostPort": "must be an integer port between 1024 and 65535",
-    "monitoring.alertmanagerHostPort": "must be an integer port between 1024 and 65535",
-    "monitoring.grafanaHostPort": "must be an integer port between 1024 and 65535",
-    "monitoring.hostIp": "must be an IPv4 address such as 127.0.0.1",
-    "monitoring.retention": "must be a Prometheus duration such as 15d or 12h",
-    "monitoring.scrapeInterval": "must be a Prometheus duration such as 15s or 1m",
-    "monitoring.serverDownFor": "must be a Prometheus duration such as 30s or 1m",
-    "monitoring.alertWebhookUrl": "must be an http:// or https:// URL",
-    "monitoring.prometheusMemoryMb": "must be an integer number of MB between 128 and 65536",
-    "monitoring.alertmanagerMemoryMb": "must be an integer number of MB between 32 and 8192",
-    "monitoring.grafanaMemoryMb": "must be an integer number of MB between 128 and 8192",
-    "images.source": 'must be "official" or "local"',
-    "images.localZookeeper": "must be a Docker image reference such as zkpd.local/zookeeper:3.9.4",
-    "images.localPrometheus": "must be a Docker image reference such as zkpd.local/prometheus:latest",
-    "images.localAlertmanager": "must be a Docker image reference such as zkpd.local/alertmanager:latest",
-    "images.localClientApp": "must be a Docker image reference such as zkpd.local/zk-client-app:latest",
+/**
+ * The only places where the stack configuration's defaults differ from the components': the
+ * image names (the components require one) and Grafana, which a stack runs unless told not to.
+ */
+export const STACK_DEFAULT_OVERRIDES = Object.freeze({
+    "zookeeper.image": OFFICIAL_IMAGES.zookeeper,
+    "clientApp.image": OFFICIAL_IMAGES.clientApp,
+    "monitoring.prometheusImage": OFFICIAL_IMAGES.prometheus,
+    "monitoring.alertmanagerImage": OFFICIAL_IMAGES.alertmanager,
+    "monitoring.grafanaImage": OFFICIAL_IMAGES.grafana,
+    "monitoring.grafanaEnabled": true,
 });
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const port = () => int(1024, 65535);
-const image = () => z.string().regex(IMAGE_PATTERN);
-const ipv4 = () => z.string().regex(IPV4_PATTERN);
-const duration = () => z.string().regex(DURATION_PATTERN);
+/** `field` with its component default (if any) replaced by `value`. */
+function defaulting<T extends z.ZodType>(field: T, value: unknown): z.ZodType {
+    const def = field.def as unknown as { type: string; innerType?: z.ZodType };
+    const bare = (def.type === "prefault" || def.type === "default" || def.type === "optional") && def.innerType ? def.innerType : field;
+    return bare.prefault(value as never);
+}
 
-const zookeeperSchema = z.strictObject({
-    size: int(1, 255).refine((n) => n % 2 === 1).prefault(3),
-    image: image().prefault(OFFICIAL_IMAGES.zookeeper),
-    tickTime: int(100, 60000).prefault(2000),
-    initLimit: int(1, 1000).prefault(10),
-    syncLimit: int(1, 1000).prefault(5),
-    maxClientCnxns: int(0, 10000).prefault(60),
-    autopurgeIntervalHours: int(0, 8760).prefault(1),
-    autopurgeSnapRetainCount: int(3, 1000).prefault(3),
-    fourLetterWords: z
-        .array(z.string())
-        .refine((words) => words.includes("srvr") && words.every((w) => KNOWN_FOUR_LETTER_WORDS.includes(w)))
-        .prefault([...DEFAULT_FOUR_LETTER_WORDS]),
-    extraConfig: z
-        .record(z.string(), z.unknown())
-        .superRefine((extra, ctx) => {
-            for (const { key, problem } of findExtraConfigProblems(extra)) {
-                ctx.addIssue({ code: "custom", path: [key], message: problem });
-            }
-        })
-        .transform((extra) => extra as Record<string, string>)
-        .prefault({}),
-    memoryMb: int(128, 65536).prefault(512),
-    cpus: z.number().gt(0).max(256).optional(),
-    clientHostPortBase: port().optional(),
-    metricsHostPortBase: port().optional(),
-    hostIp: ipv4().prefault("127.0.0.1"),
-    retainDataOnDelete: z.boolean().prefault(false),
-    rollTimeoutSeconds: int(10, 3600).prefault(120),
-    auth: z
-        .strictObject({
-            quorumSasl: z.boolean().prefault(false),
-            clientDigest: z.boolean().prefault(false),
-        })
-        .prefault({}),
-});
+/** A section's fields: the component's, less those a stack does not set, with the overrides applied. */
+function sectionShape<S extends Record<string, z.ZodType>>(section: string, shape: S, leaveOut: readonly string[]): Record<string, z.ZodType> {
+    const out: Record<string, z.ZodType> = {};
+    for (const [key, field] of Object.entries(shape)) {
+        if (leaveOut.includes(key)) {
+            continue;
+        }
+        const override = (STACK_DEFAULT_OVERRIDES as Record<string, unknown>)[`${section}.${key}`];
+        out[key] = override === undefined ? field : defaulting(field, override);
+    }
+    return out;
+}
 
-const clientAppSchema = z.strictObject({
-    enabled: z.boolean().prefault(true),
-    image: image().prefault(OFFICIAL_IMAGES.clientApp),
-    replicas: int(1, 16).prefault(1),
-    hostPortBase: port().optional(),
-    hostIp: ipv4().prefault("127.0.0.1"),
-    chroot: z
-        .string()
-        .refine((c) => {
-            try {
-                validateChroot(c);
-                return true;
-            } catch {
-                return false;
-            }
-        })
-        .optional(),
-    memoryMb: int(64, 8192).prefault(192),
-});
+/** Names, networks and references to other components are the stack program's to set. */
+const WIRING = ["namePrefix", "networkName"];
 
-const monitoringSchema = z.strictObject({
-    enabled: z.boolean().prefault(true),
-    prometheusImage: image().prefault(OFFICIAL_IMAGES.prometheus),
-    alertmanagerImage: image().prefault(OFFICIAL_IMAGES.alertmanager),
-    grafanaEnabled: z.boolean().prefault(true),
-    grafanaImage: image().prefault(OFFICIAL_IMAGES.grafana),
-    prometheusHostPort: port().optional(),
-    alertmanagerHostPort: port().optional(),
-    grafanaHostPort: port().optional(),
-    hostIp: ipv4().prefault("127.0.0.1"),
-    retention: duration().prefault("7d"),
-    scrapeInterval: duration().prefault("15s"),
-    serverDownFor: duration().prefault("1m"),
-    alertWebhookUrl: z.string().regex(/^https?:\/\/\S+$/).optional(),
-    prometheusMemoryMb: int(128, 65536).prefault(512),
-    alertmanagerMemoryMb: int(32, 8192).prefault(128),
-    grafanaMemoryMb: int(128, 8192).prefault(256),
-});
+const zookeeperSchema = z.strictObject(sectionShape("zookeeper", zooKeeperEnsembleArgsShape, WIRING)).superRefine((c, ctx) =>
+    checkEnsembleRules(c as unknown as Parameters<typeof checkEnsembleRules>[0], ctx),
+);
+
+const clientAppSchema = z
+    .strictObject({ enabled: flag().prefault(true), ...sectionShape("clientApp", clientAppFields, WIRING) })
+    .superRefine((c, ctx) => {
+        if (c.enabled) {
+            checkClientAppRules(c as unknown as Parameters<typeof checkClientAppRules>[0], ctx);
+        }
+    });
+
+const monitoringSchema = z
+    .strictObject({
+        enabled: flag().prefault(true),
+        ...sectionShape("monitoring", monitoringFields, WIRING),
+        // Plain text here: it comes from the stack file (as a secret), not from another resource.
+        alertWebhookUrl: webhookUrlField().optional(),
+    })
+    .superRefine((c, ctx) => {
+        if (c.enabled) {
+            checkMonitoringRules(c as unknown as Parameters<typeof checkMonitoringRules>[0], ctx);
+        }
+    });
 
 const imagesSchema = z.strictObject({
-    source: z.enum(["official", "local"]).prefault("official"),
-    localZookeeper: image().prefault(LOCAL_IMAGES.zookeeper),
-    localPrometheus: image().prefault(LOCAL_IMAGES.prometheus),
-    localAlertmanager: image().prefault(LOCAL_IMAGES.alertmanager),
-    localClientApp: image().prefault(LOCAL_IMAGES.clientApp),
+    source: z.enum(["official", "local"]).prefault("official").meta({ allowed: 'must be "official" or "local"' }),
+    localZookeeper: imageReference(LOCAL_IMAGES.zookeeper).prefault(LOCAL_IMAGES.zookeeper),
+    localPrometheus: imageReference(LOCAL_IMAGES.prometheus).prefault(LOCAL_IMAGES.prometheus),
+    localAlertmanager: imageReference(LOCAL_IMAGES.alertmanager).prefault(LOCAL_IMAGES.alertmanager),
+    localClientApp: imageReference(LOCAL_IMAGES.clientApp).prefault(LOCAL_IMAGES.clientApp),
 });
 
-const SECTION_SCHEMAS = {
+/** The schema of each top-level key; exported for the README check. */
+export const SECTION_SCHEMAS = {
     zookeeper: zookeeperSchema,
     clientApp: clientAppSchema,
     monitoring: monitoringSchema,
     images: imagesSchema,
 };
 
-export type ZooKeeperConfig = z.infer<typeof zookeeperSchema>;
-export type ClientAppConfig = z.infer<typeof clientAppSchema>;
-export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+/** Settings of the `zookeeper` section, defaults filled in. */
+export interface ZooKeeperConfig extends Omit<z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>, "namePrefix" | "networkName"> {}
+export interface ClientAppConfig extends Omit<z.output<z.ZodObject<typeof clientAppFields>>, "namePrefix"> {
+    enabled: boolean;
+}
+export interface MonitoringConfig extends Omit<z.output<z.ZodObject<typeof monitoringFields>>, "namePrefix" | "networkName" | "alertWebhookUrl"> {
+    enabled: boolean;
+    alertWebhookUrl?: string;
+}
 export type ImagesConfig = z.infer<typeof imagesSchema>;
 
 /** Validated stack configuration, defaults filled in. */
@@ -219,101 +165,14 @@ export interface ParseOptions {
     secretKeys?: readonly string[];
 }
 
-type Path = readonly (string | number)[];
-
-/** Keys of the (nested) object schema at `path` inside a section, for "unknown key" messages. */
-function shapeAt(schema: z.ZodObject, path: readonly PropertyKey[]): Record<string, unknown> {
-    let current: z.ZodType = schema;
-    for (const segment of path) {
-        if (!(current instanceof z.ZodObject) || typeof segment !== "string") {
-            break;
-        }
-        let next: z.ZodType = current.shape[segment] as z.ZodType;
-        // Unwrap prefault/optional/default wrappers down to the object.
-        while (next && !(next instanceof z.ZodObject) && (next.def as unknown as { innerType?: z.ZodType }).innerType) {
-            next = (next.def as unknown as { innerType: z.ZodType }).innerType;
-        }
-        current = next;
-    }
-    return current instanceof z.ZodObject ? current.shape : schema.shape;
-}
-
-function valueAt(raw: unknown, path: Path): unknown {
-    let current: unknown = raw;
-    for (const segment of path) {
-        if (current === null || typeof current !== "object") {
-            return undefined;
-        }
-        current = (current as Record<string | number, unknown>)[segment];
-    }
-    return current;
-}
-
-function showValue(value: unknown): string {
-    if (value === undefined) {
-        return "(unset)";
-    }
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 80 ? `${text.substring(0, 77)}...` : text;
-}
-
-/** The value at `keyPath` with every secret inside it (or the value itself) replaced by "[secret]". */
-function redact(value: unknown, keyPath: string, secretKeys: readonly string[]): unknown {
-    if (secretKeys.some((s) => keyPath === s || keyPath.startsWith(`${s}.`))) {
-        return "[secret]";
-    }
-    if (value === null || typeof value !== "object") {
-        return value;
-    }
-    const out: Record<string, unknown> = Array.isArray(value) ? ([] as unknown as Record<string, unknown>) : {};
-    for (const [k, v] of Object.entries(value)) {
-        out[k] = redact(v, `${keyPath}.${k}`, secretKeys);
-    }
-    return out;
-}
-
-function describe(path: Path, raw: unknown, rule: string, secretKeys: readonly string[]): string {
-    const keyPath = path.join(".");
-    const value = redact(valueAt(raw, path), keyPath, secretKeys);
-    const shown = value === "[secret]" ? "[secret]" : showValue(value);
-    return `${keyPath}: ${shown} is not allowed: ${rule}`;
-}
-
-/** A published host port range and the key it comes from. */
-interface PortRange {
-    key: string;
-    first: number;
-    last: number;
-    what: string;
-}
-
-function portRanges(c: Partial<StackConfig>): PortRange[] {
-    const ranges: PortRange[] = [];
-    const add = (key: string, base: number | undefined, count: number, what: string) => {
-        if (base !== undefined) {
-            ranges.push({ key, first: base, last: base + count - 1, what });
-        }
-    };
-    if (c.zookeeper) {
-        const n = c.zookeeper.size;
-        add("zookeeper.clientHostPortBase", c.zookeeper.clientHostPortBase, n, `${n} servers`);
-        add("zookeeper.metricsHostPortBase", c.zookeeper.metricsHostPortBase, n, `${n} servers`);
-    }
-    if (c.clientApp?.enabled) {
-        add("clientApp.hostPortBase", c.clientApp.hostPortBase, c.clientApp.replicas, `${c.clientApp.replicas} replicas`);
-    }
-    if (c.monitoring?.enabled) {
-        add("monitoring.prometheusHostPort", c.monitoring.prometheusHostPort, 1, "Prometheus");
-        add("monitoring.alertmanagerHostPort", c.monitoring.alertmanagerHostPort, 1, "Alertmanager");
-        if (c.monitoring.grafanaEnabled) {
-            add("monitoring.grafanaHostPort", c.monitoring.grafanaHostPort, 1, "Grafana");
-        }
-    }
-    return ranges;
-}
-
-function range(r: PortRange): string {
-    return r.first === r.last ? `${r.first}` : `${r.first}-${r.last}`;
+/** Host port ranges of the enabled sections, by key path, for the check across sections. */
+function publishedRanges(c: Partial<StackConfig>) {
+    const within = (section: string, ranges: ReturnType<typeof portRange>) => ranges.map((r) => ({ ...r, path: [section, ...r.path] }));
+    return [
+        ...(c.zookeeper ? within("zookeeper", ensemblePortRanges(c.zookeeper)) : []),
+        ...(c.clientApp?.enabled ? within("clientApp", portRange(["hostPortBase"], c.clientApp.hostPortBase, c.clientApp.replicas, `${c.clientApp.replicas} replicas`)) : []),
+        ...(c.monitoring?.enabled ? within("monitoring", monitoringPortRanges(c.monitoring)) : []),
+    ];
 }
 
 /**
@@ -328,55 +187,29 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, options
 
     for (const key of Object.keys(raw).sort()) {
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            problems.push(describe([key], raw, `unknown key; allowed keys are ${CONFIG_KEYS.map((k) => `${PROJECT}:${k}`).join(", ")}`, secretKeys));
+            problems.push(describeProblem([key], raw, `unknown key; allowed keys are ${CONFIG_KEYS.map((k) => `${PROJECT}:${k}`).join(", ")}`, secretKeys));
         }
     }
     for (const section of CONFIG_KEYS) {
         const value = raw[section] ?? {};
-        const result = SECTION_SCHEMAS[section].safeParse(value);
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            problems.push(describeProblem([section], raw, "must be an object of settings", secretKeys));
+            continue;
+        }
+        const schema: z.ZodType = SECTION_SCHEMAS[section];
+        const result = schema.safeParse(value);
         if (result.success) {
             (parsed as Record<string, unknown>)[section] = result.data;
             continue;
         }
-        for (const issue of result.error.issues) {
-            const path = [section, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-            if (issue.code === "unrecognized_keys") {
-                const allowedKeys = Object.keys(shapeAt(SECTION_SCHEMAS[section], issue.path)).join(", ");
-                for (const unknownKey of issue.keys) {
-                    problems.push(describe([...path, unknownKey], raw, `unknown key; allowed keys are ${allowedKeys}`, secretKeys));
-                }
-            } else if (path.length === 1) {
-                problems.push(describe(path, raw, "must be an object of settings", secretKeys));
-            } else {
-                // Entries of a map (extraConfig) carry their own reason; other keys use the table.
-                const rule =
-                    path.length > 2 && issue.code === "custom"
-                        ? issue.message
-                        : ALLOWED[path.join(".")] ?? ALLOWED[path.slice(0, 2).join(".")] ?? issue.message;
-                problems.push(describe(path, raw, rule, secretKeys));
-            }
-        }
+        problems.push(...describeIssues(schema, result.error.issues, value, { secretPaths: secretKeys, pathPrefix: [section], rawRoot: raw }));
     }
 
-    if (parsed.zookeeper?.auth.quorumSasl && parsed.zookeeper.size === 1) {
-        problems.push(
-            describe(["zookeeper", "auth", "quorumSasl"], raw, "must be false with zookeeper.size 1: a standalone server has no quorum to authenticate", secretKeys),
-        );
-    }
-
-    const ranges = portRanges(parsed);
-    for (const r of ranges) {
-        if (r.last > 65535) {
-            problems.push(describe(r.key.split("."), raw, `ports ${range(r)} for ${r.what} must end at or below 65535`, secretKeys));
-        }
-    }
-    for (let i = 0; i < ranges.length; i++) {
-        for (let j = 0; j < i; j++) {
-            const a = ranges[i];
-            const b = ranges[j];
-            if (a.first <= b.last && b.first <= a.last) {
-                problems.push(describe(a.key.split("."), raw, `host ports ${range(a)} overlap ${b.key} (${range(b)})`, secretKeys));
-            }
+    // Ranges within a section are the components' rules; across sections they are the stack's.
+    const ranges = publishedRanges(parsed);
+    for (const p of portRangeProblems(ranges)) {
+        if (p.overlaps !== undefined && p.overlaps[0] !== p.path[0]) {
+            problems.push(describeProblem(p.path, raw, p.message, secretKeys));
         }
     }
 

@@ -4,9 +4,7 @@
  * validating configuration happens in config.ts before this runs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClientAppService } from "../components/clientApp/clientAppService";
-import { MonitoringStack } from "../components/monitoring/monitoringStack";
-import { ZooKeeperEnsemble } from "../components/zookeeper/zookeeperEnsemble";
+import { ClientAppService, MonitoringStack, ZooKeeperEnsemble } from "../index";
 import { PlatformSettings } from "./config";
 
 /**
@@ -107,11 +105,11 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
     if (app && settings.clientApp.hostPortBase !== undefined) {
         outputs.clientAppUrls = app.urls;
     }
-    if (ensemble.superCredentials) {
-        outputs.zookeeperSuperCredentials = pulumi.secret(ensemble.superCredentials);
+    if (ensemble.superUser && ensemble.superPassword) {
+        outputs.zookeeperSuperCredentials = pulumi.secret(pulumi.interpolate`${ensemble.superUser}:${ensemble.superPassword}`);
     }
-    if (app?.zookeeperCredentials) {
-        outputs.clientAppZooKeeperCredentials = pulumi.secret(app.zookeeperCredentials);
+    if (app?.zookeeperUser && app.zookeeperPassword) {
+        outputs.clientAppZooKeeperCredentials = pulumi.secret(pulumi.interpolate`${app.zookeeperUser}:${app.zookeeperPassword}`);
     }
     if (monitoring) {
         if (mon.prometheusHostPort !== undefined) {

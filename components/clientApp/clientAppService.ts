@@ -1,45 +1,52 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-    ACL_SYNC_ROLE,
-    DEFAULT_HOST_IP,
-    LOG_DRIVER,
-    LOG_OPTS,
-    ScrapeTarget,
-    computeNamePrefix,
-    computePortBindings,
-    renderLabels,
-} from "../shared/containerConventions";
-import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/rollGates";
-import {
-    GENERATED_PASSWORD_LENGTH,
-    renderAclSyncScript,
-    renderAclSyncSecrets,
-    validateCredentials,
-    validateUserName,
-} from "../zookeeper/zookeeperAuth";
-import { GATE_HEALTH_INTERVAL, ZooKeeperEnsemble, computeHostPort } from "../zookeeper/zookeeperEnsemble";
+import { z } from "zod";
+import { CONTAINER_USER, ScrapeTarget, computeNamePrefix, computePortBindings } from "../shared/containerConventions";
+import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/contract";
+import { hardenedContainer } from "../shared/hardenedContainer";
+import { CLIENT_APP_SERVICE_TYPE, LEGACY_TYPES, withLegacyAlias } from "../shared/typeTokens";
+import { imageIdField, networkNameField } from "../zookeeper/schema";
+import { ZooKeeperServerEndpoint, computeHostPort, renderConnectionString } from "../zookeeper/zookeeperEnsemble";
+import { GENERATED_PASSWORD_LENGTH, userNameProblem, validateCredentials } from "../zookeeper/zookeeperAuth";
 import { secretUpload } from "../zookeeper/zookeeperNode";
+import { createAclSync } from "./aclSync";
+import { chrootProblem, clientAppServiceArgsSchema, serversField } from "./schema";
 
 /** Arguments of the sample client application. */
 export interface ClientAppServiceArgs {
-    /** Ensemble the app uses; the app joins its network. */
-    readonly ensemble: ZooKeeperEnsemble;
-    /** App image name (built from app/); must exist locally or be pullable. */
+    /** The ensemble the app uses (a ZooKeeperEnsemble, or its outputs); the app joins its network and starts once it serves. */
+    readonly ensemble: ClientAppEnsemble;
+    /** App image reference (built from app/); it must exist locally or be pullable. */
     readonly image: string;
     /** Number of replicas, 1..16. Default 1. */
     readonly replicas?: number;
     /** Chroot appended to the connection string, e.g. `/my-app`. The znode must exist. Default none. */
     readonly chroot?: string;
-    /** Publish replica i's HTTP port on host port base+i-1. Not published when unset. */
+    /** Publish replica i's HTTP port on host port base+i-1 (1024..65535). Not published when unset. */
     readonly hostPortBase?: number;
-    /** Host address published ports bind to. Default 127.0.0.1. */
+    /** IPv4 address published ports bind to. Default 127.0.0.1. */
     readonly hostIp?: string;
-    /** Memory limit per replica in MB. Default 192. */
+    /** Memory limit per replica in MB, 64..8192. Default 192. */
     readonly memoryMb?: number;
-    /** Prefix of the container names; default `<component name>-<stack>`, e.g. `app-dev`. */
+    /** Prefix of the container names (lower-case letters, digits, single dashes; at most 40 characters); default `<component name>-<stack>`, e.g. `app-dev`. */
     readonly namePrefix?: string;
+}
+
+/** What the app uses of its ensemble; a ZooKeeperEnsemble has all of it. */
+export interface ClientAppEnsemble {
+    /** Every server: id, host and client port on the ensemble network. */
+    readonly servers: pulumi.Input<ZooKeeperServerEndpoint[]>;
+    /** Name of the ensemble's Docker network. */
+    readonly networkName: pulumi.Input<string>;
+    /** Id of an image with bash and zkCli.sh (the ensemble's), for the ACL sync. */
+    readonly toolsImageId: pulumi.Input<string>;
+    /** Whether the ensemble uses digest authentication; the app then gets its own user and ACLs. */
+    readonly clientDigest: boolean;
+    /** The ensemble's superuser name, with clientDigest. */
+    readonly superUser?: pulumi.Input<string>;
+    /** The ensemble's superuser password (secret), with clientDigest. */
+    readonly superPassword?: pulumi.Input<string>;
 }
 
 /** Port the app listens on inside its container. */
@@ -47,17 +54,12 @@ export const APP_PORT = 8080;
 
 /** Where the app finds `user:password` (ZOOKEEPER_AUTH_FILE) when the ensemble uses digest auth. */
 export const APP_AUTH_FILE = "/run/secrets/zookeeper_auth";
-/** Secrets of the ACL sync container (renderAclSyncSecrets). */
-export const ACL_SYNC_SECRETS_FILE = "/run/secrets/zookeeper_acl_sync";
-/** How long the ACL sync may take before the deployment fails. */
-export const ACL_SYNC_TIMEOUT_SECONDS = 120;
-
 /** Znode whose subtree belongs to the app: its chroot, else `/app` (the parent of its default config, members and election znodes). */
 export function computeAppRoot(chroot?: string): string {
     if (chroot === undefined) {
         return "/app";
     }
-    validateChroot(chroot);
+    assertChroot(chroot);
     return chroot;
 }
 
@@ -69,28 +71,12 @@ export const APP_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     `fetch('http://127.0.0.1:${APP_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
 ]);
 
-/** Checks a replica count. */
-export function validateReplicas(replicas: number): void {
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) {
-        throw new Error(`replicas ${replicas} is not allowed: must be an integer between 1 and 16`);
-    }
-}
-
-/** Checks a chroot: an absolute znode path without a trailing slash. */
-export function validateChroot(chroot: string): void {
-    if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(chroot) || chroot.split("/").some((seg) => seg === "." || seg === "..") || chroot === "/zookeeper" || chroot.startsWith("/zookeeper/")) {
-        throw new Error(
-            `chroot "${chroot}" is not allowed: must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)`,
-        );
-    }
-}
-
 /** The app's ZOOKEEPER_CONNECT: the ensemble's servers plus the optional chroot. */
 export function renderZooKeeperConnect(connectionString: string, chroot?: string): string {
     if (chroot === undefined) {
         return connectionString;
     }
-    validateChroot(chroot);
+    assertChroot(chroot);
     return `${connectionString}${chroot}`;
 }
 
@@ -99,6 +85,13 @@ export function renderZooKeeperConnect(connectionString: string, chroot?: string
  * network, configured through their environment, created only once the
  * ensemble serves.
  */
+function assertChroot(chroot: string): void {
+    const problem = chrootProblem(chroot);
+    if (problem !== undefined) {
+        throw new Error(`chroot ${JSON.stringify(chroot)} is not allowed: ${problem}`);
+    }
+}
+
 export class ClientAppService extends pulumi.ComponentResource {
     public readonly containers: docker.Container[];
     /** Host-side base URLs, one per replica, where HTTP ports are published; else empty. */
@@ -106,44 +99,42 @@ export class ClientAppService extends pulumi.ComponentResource {
     /** In-network `/metrics` endpoints, for Prometheus. */
     public readonly metricsTargets: ScrapeTarget[];
     public readonly image: docker.RemoteImage;
-    /** `user:password` (secret) the replicas authenticate with, when the ensemble uses digest auth. Operators write the config znode as this user. */
-    public readonly zookeeperCredentials?: pulumi.Output<string>;
+    /** The ZooKeeper user the replicas authenticate as, when the ensemble uses digest auth. */
+    public readonly zookeeperUser?: pulumi.Output<string>;
+    /** Its password (secret). Operators write the config znode as this user. */
+    public readonly zookeeperPassword?: pulumi.Output<string>;
     /** One-shot container that gives the app's existing znodes the app's current ACL, when the ensemble uses digest auth. */
     public readonly aclSync?: docker.Container;
 
     constructor(name: string, args: ClientAppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated before super() so that bad arguments register nothing.
-        const replicas = args.replicas ?? 1;
-        validateReplicas(replicas);
-        if (args.chroot !== undefined) {
-            validateChroot(args.chroot);
-        }
+        // Checked before super(): bad arguments register nothing.
+        const settings = parseArgs("ClientAppService", name, clientAppServiceArgsSchema, args, ["ensemble.superPassword"]);
         const stack = pulumi.getStack();
-        const prefix = args.namePrefix ?? computeNamePrefix(name, stack);
-        for (let i = 1; i <= replicas; i++) {
-            computeHostPort(args.hostPortBase, i);
+        const prefix = settings.namePrefix ?? computeNamePrefix(name, stack);
+        // The app's ZooKeeper user is its name prefix, e.g. app-prod.
+        const user = prefix;
+        if (settings.ensemble.clientDigest) {
+            const problem = userNameProblem(user);
+            if (problem !== undefined) {
+                throw new ComponentArgumentsError("ClientAppService", name, [`namePrefix: ${JSON.stringify(prefix)} is not allowed: as the app's ZooKeeper user it ${problem}`]);
+            }
         }
-        if (args.ensemble.clientDigestEnabled) {
-            // The app's ZooKeeper user is its name prefix, e.g. app-prod.
-            validateUserName("client app", prefix);
-        }
-        super("zookeeper-docker:index:ClientAppService", name, args, opts);
-        const hostIp = args.hostIp ?? DEFAULT_HOST_IP;
-        const memoryMb = args.memoryMb ?? 192;
-        const connect = args.ensemble.connectionString.apply((cs) => renderZooKeeperConnect(cs, args.chroot));
+        super(CLIENT_APP_SERVICE_TYPE, name, args, withLegacyAlias(opts, LEGACY_TYPES.ClientAppService));
+        const ensemble = settings.ensemble;
+        const check = <T>(path: string, schema: z.ZodType<T>, input: pulumi.Input<T>) => checkedInput("ClientAppService", name, path, schema, input);
+        const servers = check("ensemble.servers", serversField(), ensemble.servers);
+        const networkName = check("ensemble.networkName", networkNameField(), ensemble.networkName);
+        const connect = servers.apply((s) => renderZooKeeperConnect(renderConnectionString(s), settings.chroot));
         const labels = { stack, component: "client-app" };
+        // Readiness is ordering, never a property: a replaced gate must not replace the app.
+        const ensembleDeps: pulumi.Resource[] = pulumi.Resource.isInstance(args.ensemble) ? [args.ensemble] : [];
 
         // Digest auth: the app's own generated identity. The password reaches the
         // replicas only as a file (ZOOKEEPER_AUTH_FILE), never as an env var.
-        const user = prefix;
         const authUploads: ReturnType<typeof secretUpload>[] = [];
         const authEnvs: string[] = [];
-        const readyDeps: pulumi.Resource[] = [args.ensemble.readyGate];
-        if (args.ensemble.clientDigestEnabled) {
-            const superCredentials = args.ensemble.superCredentials;
-            if (superCredentials === undefined) {
-                throw new Error("the ensemble uses digest auth but has no superuser credentials");
-            }
+        const readyDeps: pulumi.Resource[] = [...ensembleDeps];
+        if (ensemble.clientDigest) {
             const password = new random.RandomPassword(
                 `${name}-zookeeper-password`,
                 { length: GENERATED_PASSWORD_LENGTH, special: false },
@@ -153,71 +144,39 @@ export class ClientAppService extends pulumi.ComponentResource {
                 validateCredentials("client app", { user, password: pw });
                 return `${user}:${pw}`;
             });
-            this.zookeeperCredentials = pulumi.secret(credentials);
-            authUploads.push(secretUpload(APP_AUTH_FILE, this.zookeeperCredentials));
+            this.zookeeperUser = pulumi.output(user);
+            this.zookeeperPassword = pulumi.secret(password.result);
+            authUploads.push(secretUpload(APP_AUTH_FILE, pulumi.secret(credentials)));
             authEnvs.push(`ZOOKEEPER_AUTH_FILE=${APP_AUTH_FILE}`);
-
-            // Znodes kept from an earlier identity (retained volumes reattached by a new
-            // stack, a rotated password) would lock the app out: hand them over first.
-            const secrets = pulumi
-                .all([superCredentials, password.result])
-                .apply(([sup, pw]) => {
-                    const i = sup.indexOf(":");
-                    return renderAclSyncSecrets({ user: sup.substring(0, i), password: sup.substring(i + 1) }, { user, password: pw });
-                });
-            const script = args.ensemble.connectionString.apply((cs) =>
-                renderAclSyncScript({
-                    servers: cs.split(","),
-                    root: computeAppRoot(args.chroot),
-                    timeoutSeconds: ACL_SYNC_TIMEOUT_SECONDS,
-                    secretsFile: ACL_SYNC_SECRETS_FILE,
-                    passMarker: PASS_MARKER,
-                    lingerSeconds: PASS_LINGER_SECONDS,
-                }),
-            );
-            this.aclSync = new docker.Container(
+            this.aclSync = createAclSync(
                 `${name}-acl-sync`,
                 {
-                    name: `${prefix}-acl-sync`,
-                    // The ensemble's image: it has bash and zkCli.sh.
-                    image: args.ensemble.toolsImageId,
-                    entrypoints: ["/bin/bash", "-c"],
-                    command: [script],
-                    networksAdvanced: [{ name: args.ensemble.network.name }],
-                    // Replaced, and so run again, whenever a credential changes.
-                    uploads: [secretUpload(ACL_SYNC_SECRETS_FILE, secrets)],
-                    // Like the ensemble's gates: `wait` fails the update unless the pass
-                    // marker appears, and returns as soon as it does (no `attach`, so
-                    // zkCli's output never reaches the state; `docker logs` keeps it).
-                    healthcheck: { tests: ["CMD", "test", "-f", PASS_MARKER], interval: GATE_HEALTH_INTERVAL, timeout: "2s", retries: 3 },
-                    wait: true,
-                    waitTimeout: ACL_SYNC_TIMEOUT_SECONDS + 30,
-                    mustRun: false,
-                    rm: false,
-                    restart: "no",
-                    memory: 192,
-                    memorySwap: 192,
-                    user: "1000:1000",
-                    capabilities: { drops: ["ALL"] },
-                    logDriver: LOG_DRIVER,
-                    logOpts: { ...LOG_OPTS },
-                    labels: renderLabels({ ...labels, role: ACL_SYNC_ROLE }),
+                    containerName: `${prefix}-acl-sync`,
+                    servers: servers.apply((s) => s.map((server) => `${server.host}:${server.clientPort}`)),
+                    root: computeAppRoot(settings.chroot),
+                    superUser: ensemble.superUser!,
+                    superPassword: ensemble.superPassword!,
+                    appUser: user,
+                    appPassword: password.result,
+                    imageId: check("ensemble.toolsImageId", imageIdField(), ensemble.toolsImageId),
+                    networkName,
+                    labels,
                 },
-                { parent: this, dependsOn: [args.ensemble.readyGate], deleteBeforeReplace: true },
+                { parent: this, dependsOn: ensembleDeps },
             );
             readyDeps.push(this.aclSync);
         }
 
-        this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        this.image = new docker.RemoteImage(`${name}-image`, { name: settings.image, keepLocally: true }, { parent: this });
 
         this.containers = [];
         const urls: string[] = [];
         this.metricsTargets = [];
-        for (let i = 1; i <= replicas; i++) {
+        for (let i = 1; i <= settings.replicas; i++) {
             const host = `${prefix}-${i}`;
-            const hostPort = computeHostPort(args.hostPortBase, i);
+            const hostPort = computeHostPort(settings.hostPortBase, i);
             this.containers.push(
-                new docker.Container(
+                hardenedContainer(
                     `${name}-${i}`,
                     {
                         name: host,
@@ -231,8 +190,8 @@ export class ClientAppService extends pulumi.ComponentResource {
                             ...authEnvs,
                         ],
                         ...(authUploads.length > 0 ? { uploads: authUploads } : {}),
-                        networksAdvanced: [{ name: args.ensemble.network.name, aliases: [host] }],
-                        ports: computePortBindings([{ internal: APP_PORT, external: hostPort }], args.hostIp),
+                        networksAdvanced: [{ name: networkName, aliases: [host] }],
+                        ports: computePortBindings([{ internal: APP_PORT, external: hostPort }], settings.hostIp),
                         healthcheck: {
                             tests: [...APP_HEALTHCHECK_TEST],
                             interval: "5s",
@@ -240,28 +199,32 @@ export class ClientAppService extends pulumi.ComponentResource {
                             retries: 3,
                             startPeriod: "20s",
                         },
-                        memory: memoryMb,
-                        memorySwap: memoryMb,
-                        user: "1000:1000",
-                        capabilities: { drops: ["ALL"] },
+                        memoryMb: settings.memoryMb,
+                        user: CONTAINER_USER,
                         restart: "unless-stopped",
                         stopTimeout: 15,
                         destroyGraceSeconds: 15,
-                        logDriver: LOG_DRIVER,
-                        logOpts: { ...LOG_OPTS },
-                        labels: renderLabels({ ...labels, replica: String(i) }),
+                        labels: { ...labels, replica: String(i) },
                     },
                     // The app only makes sense once the ensemble serves (and its znodes are its own).
                     { parent: this, dependsOn: readyDeps, deleteBeforeReplace: true },
                 ),
             );
             if (hostPort !== undefined) {
-                urls.push(`http://${hostIp}:${hostPort}`);
+                urls.push(`http://${settings.hostIp}:${hostPort}`);
             }
             this.metricsTargets.push({ address: `${host}:${APP_PORT}`, labels: { replica: String(i), app: prefix } });
         }
         this.urls = pulumi.output(urls);
 
-        this.registerOutputs({ containers: this.containers, urls: this.urls, metricsTargets: this.metricsTargets });
+        this.registerOutputs({
+            containers: this.containers,
+            urls: this.urls,
+            metricsTargets: this.metricsTargets,
+            image: this.image,
+            zookeeperUser: this.zookeeperUser,
+            zookeeperPassword: this.zookeeperPassword,
+            aclSync: this.aclSync,
+        });
     }
 }

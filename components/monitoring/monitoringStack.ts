@@ -1,15 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ClientAppService } from "../clientApp/clientAppService";
-import {
-    DEFAULT_HOST_IP,
-    LOG_DRIVER,
-    LOG_OPTS,
-    computeNamePrefix,
-    computePortBindings,
-    renderLabels,
-} from "../shared/containerConventions";
+import { z } from "zod";
+import { ScrapeTarget, computeNamePrefix, computePortBindings, renderLabels } from "../shared/containerConventions";
+import { checkedInput, parseArgs } from "../shared/contract";
+import { namePrefix as namePrefixField } from "../shared/fields";
+import { hardenedContainer } from "../shared/hardenedContainer";
+import { LEGACY_TYPES, MONITORING_STACK_TYPE, withLegacyAlias } from "../shared/typeTokens";
+import { networkNameField } from "../zookeeper/schema";
+import { renderAlertRules } from "./alertRules";
 import {
     GRAFANA_DASHBOARD_FILE,
     GRAFANA_DASHBOARD_PROVIDER_FILE,
@@ -24,49 +23,69 @@ import {
     ALERT_RULES_FILE,
     PROMETHEUS_CONFIG_FILE,
     PROMETHEUS_PORT,
-    renderAlertRules,
     renderAlertmanagerConfig,
     renderPrometheusConfig,
-    validateDuration,
 } from "./prometheusConfig";
-import { ZooKeeperEnsemble } from "../zookeeper/zookeeperEnsemble";
+import { monitoringStackArgsSchema, scrapeTargetsField, webhookUrlField } from "./schema";
 
 /** Arguments of the monitoring stack. */
 export interface MonitoringStackArgs {
-    /** Ensembles to scrape and alert on. */
-    readonly ensembles: ZooKeeperEnsemble[];
-    /** Client app services to scrape. Default none. */
-    readonly apps?: ClientAppService[];
-    /** Network for Alertmanager and Grafana; default the first ensemble's. Prometheus also joins every ensemble's network. */
-    readonly network?: docker.Network;
-    /** Prometheus image, e.g. `prom/prometheus:v2.53.0`. */
+    /** Ensembles to scrape and alert on (ZooKeeperEnsembles, or their outputs); at least one. */
+    readonly ensembles: MonitoredEnsemble[];
+    /** Client app services to scrape (ClientAppServices, or their outputs). Default none. */
+    readonly apps?: MonitoredApp[];
+    /** Name of the network for Alertmanager and Grafana; default the first ensemble's. Prometheus also joins every ensemble's network. */
+    readonly networkName?: pulumi.Input<string>;
+    /** Prometheus image reference, e.g. `prom/prometheus:v2.53.0`. */
     readonly prometheusImage: string;
-    /** Alertmanager image, e.g. `prom/alertmanager:v0.27.0`. */
+    /** Alertmanager image reference, e.g. `prom/alertmanager:v0.27.0`. */
     readonly alertmanagerImage: string;
-    /** Grafana image, e.g. `grafana/grafana-oss:11.3.0`; required when grafanaEnabled. */
+    /** Grafana image reference, e.g. `grafana/grafana-oss:11.3.0`; required when grafanaEnabled. */
     readonly grafanaImage?: string;
     /** Run Grafana with the provisioned dashboard. Default false. */
     readonly grafanaEnabled?: boolean;
-    /** How long Prometheus keeps data, e.g. `7d`. Default 7d. */
+    /** How long Prometheus keeps data, a Prometheus duration such as `7d`. Default 7d. */
     readonly retention?: string;
-    /** Scrape and rule evaluation interval, e.g. `15s`. Default 15s. */
+    /** Scrape and rule evaluation interval, a Prometheus duration such as `15s`. Default 15s. */
     readonly scrapeInterval?: string;
-    /** How long a server must be down before ZooKeeperServerDown fires. Default 1m. */
+    /** How long a server must be down before ZooKeeperServerDown fires, e.g. `1m`. Default 1m. */
     readonly serverDownFor?: string;
-    /** Where Alertmanager POSTs alerts; alerts are dropped when unset. Treated as a secret. */
+    /** Where Alertmanager POSTs alerts (an http:// or https:// URL); alerts are dropped when unset. Treated as a secret. */
     readonly alertWebhookUrl?: pulumi.Input<string>;
-    /** Host ports; a service is not published when its port is unset. */
+    /** Host port (1024..65535) for Prometheus; not published when unset. */
     readonly prometheusHostPort?: number;
+    /** Host port (1024..65535) for Alertmanager; not published when unset. */
     readonly alertmanagerHostPort?: number;
+    /** Host port (1024..65535) for Grafana; not published when unset. */
     readonly grafanaHostPort?: number;
-    /** Host address published ports bind to. Default 127.0.0.1. */
+    /** IPv4 address published ports bind to. Default 127.0.0.1. */
     readonly hostIp?: string;
-    /** Memory limits in MB. Defaults 512, 128, 256. */
+    /** Prometheus memory limit in MB, 128..65536. Default 512. */
     readonly prometheusMemoryMb?: number;
+    /** Alertmanager memory limit in MB, 32..8192. Default 128. */
     readonly alertmanagerMemoryMb?: number;
+    /** Grafana memory limit in MB, 128..8192. Default 256. */
     readonly grafanaMemoryMb?: number;
-    /** Prefix of the Docker object names; default `<component name>-<stack>`, e.g. `mon-dev`. */
+    /** Prefix of the Docker object names (lower-case letters, digits, single dashes; at most 40 characters); default `<component name>-<stack>`, e.g. `mon-dev`. */
     readonly namePrefix?: string;
+}
+
+/** What monitoring uses of an ensemble; a ZooKeeperEnsemble has all of it. */
+export interface MonitoredEnsemble {
+    /** The ensemble's name prefix: the `ensemble` label of its targets and alerts. */
+    readonly namePrefix: pulumi.Input<string>;
+    /** Number of servers, for the quorum alerts. */
+    readonly size: pulumi.Input<number>;
+    /** Name of the ensemble's Docker network; Prometheus joins it. */
+    readonly networkName: pulumi.Input<string>;
+    /** Metrics endpoints of its servers. */
+    readonly metricsTargets: pulumi.Input<ScrapeTarget[]>;
+}
+
+/** What monitoring uses of a client app; a ClientAppService has it. */
+export interface MonitoredApp {
+    /** Metrics endpoints of its replicas. */
+    readonly metricsTargets: pulumi.Input<ScrapeTarget[]>;
 }
 
 export const GRAFANA_PORT = 3000;
@@ -76,6 +95,17 @@ export const GRAFANA_PASSWORD_FILE = "/run/secrets/grafana_admin_password";
 const NOBODY = "65534:65534";
 /** uid:gid the official Grafana image runs as. */
 const GRAFANA_USER = "472:0";
+
+const GRAFANA_ENVS: readonly string[] = Object.freeze([
+    "GF_SECURITY_ADMIN_USER=admin",
+    // The password only ever travels as a file, never as an env var that `docker inspect` would show.
+    `GF_SECURITY_ADMIN_PASSWORD__FILE=${GRAFANA_PASSWORD_FILE}`,
+    "GF_AUTH_ANONYMOUS_ENABLED=false",
+    "GF_USERS_ALLOW_SIGN_UP=false",
+    "GF_ANALYTICS_REPORTING_ENABLED=false",
+    "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+    "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
+]);
 
 /**
  * Prometheus, Alertmanager and optionally Grafana, configured to scrape every
@@ -93,53 +123,49 @@ export class MonitoringStack extends pulumi.ComponentResource {
     public readonly grafanaAdminPassword: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated before super() so that bad arguments register nothing.
-        if (args.ensembles.length === 0) {
-            throw new Error("ensembles is empty: the monitoring stack needs at least one ensemble to watch");
-        }
-        if (args.grafanaEnabled && !args.grafanaImage) {
-            throw new Error("grafanaImage is required when grafanaEnabled is true");
-        }
-        const retention = args.retention ?? "7d";
-        validateDuration("retention", retention);
-        validateDuration("scrapeInterval", args.scrapeInterval ?? "15s");
-        validateDuration("serverDownFor", args.serverDownFor ?? "1m");
+        // Checked before super(): bad arguments register nothing.
+        const settings = parseArgs("MonitoringStack", name, monitoringStackArgsSchema, args, ["alertWebhookUrl"]);
         const stack = pulumi.getStack();
-        const prefix = args.namePrefix ?? computeNamePrefix(name, stack);
-        // The args hold the ensembles and apps themselves; as component inputs they would make
-        // the SDK wait for every one of their children (servers, gates, the ready gate, the app)
-        // before registering anything here, so Prometheus and Alertmanager would start last
-        // instead of alongside the servers. Nothing here needs those resources to exist first.
-        super("zookeeper-docker:index:MonitoringStack", name, {}, opts);
-        const hostIp = args.hostIp ?? DEFAULT_HOST_IP;
-        const apps = args.apps ?? [];
-        const network = args.network ?? args.ensembles[0].network;
+        const prefix = settings.namePrefix ?? computeNamePrefix(name, stack);
+        // Nothing of the ensembles and apps goes into the component's inputs: as inputs they would
+        // make the SDK wait for every one of their children (servers, gates, the app) before
+        // registering anything here, so Prometheus and Alertmanager would start last instead of
+        // alongside the servers. Nothing here needs those resources to exist first.
+        super(MONITORING_STACK_TYPE, name, {}, withLegacyAlias(opts, LEGACY_TYPES.MonitoringStack));
+        const check = <T>(path: string, schema: z.ZodType<T>, input: pulumi.Input<T>, secret = false) =>
+            checkedInput("MonitoringStack", name, path, schema, input, secret);
+        const hostIp = settings.hostIp;
+        const ensembles = settings.ensembles.map((e, i) => ({
+            namePrefix: check(`ensembles.${i}.namePrefix`, namePrefixField(), e.namePrefix),
+            size: check(`ensembles.${i}.size`, z.number().int().min(1).max(255), e.size),
+            networkName: check(`ensembles.${i}.networkName`, networkNameField(), e.networkName),
+            metricsTargets: check(`ensembles.${i}.metricsTargets`, scrapeTargetsField(), e.metricsTargets),
+        }));
+        const appTargets = pulumi
+            .all(settings.apps.map((a, i) => check(`apps.${i}.metricsTargets`, scrapeTargetsField(), a.metricsTargets)))
+            .apply((lists) => lists.flat());
+        const network = settings.networkName === undefined ? ensembles[0].networkName : check("networkName", networkNameField(), settings.networkName);
         const common = {
-            capabilities: { drops: ["ALL"] },
             restart: "unless-stopped",
             stopTimeout: 15,
             destroyGraceSeconds: 15,
-            logDriver: LOG_DRIVER,
-            logOpts: { ...LOG_OPTS },
         };
-        const labels = (component: string) => renderLabels({ stack, component });
         const url = (port: number | undefined) => pulumi.output(port === undefined ? undefined : `http://${hostIp}:${port}`);
         const image = (key: string, imageName: string) =>
             new docker.RemoteImage(`${name}-${key}-image`, { name: imageName, keepLocally: true }, { parent: this });
         const volume = (key: string) =>
-            new docker.Volume(`${name}-${key}-data`, { name: `${prefix}-${key}-data`, labels: labels(key) }, { parent: this });
+            new docker.Volume(`${name}-${key}-data`, { name: `${prefix}-${key}-data`, labels: renderLabels({ stack, component: key }) }, { parent: this });
 
         // Alertmanager
         const alertmanagerHost = `${prefix}-alertmanager`;
-        const alertmanagerConfig = pulumi
-            .output(args.alertWebhookUrl)
-            .apply((webhookUrl) => renderAlertmanagerConfig({ webhookUrl }));
-        this.alertmanager = new docker.Container(
+        const webhookUrl = settings.alertWebhookUrl === undefined ? undefined : check("alertWebhookUrl", webhookUrlField(), settings.alertWebhookUrl, true);
+        const alertmanagerConfig = pulumi.output(webhookUrl).apply((url) => renderAlertmanagerConfig({ webhookUrl: url }));
+        this.alertmanager = hardenedContainer(
             `${name}-alertmanager`,
             {
                 name: alertmanagerHost,
                 hostname: alertmanagerHost,
-                image: image("alertmanager", args.alertmanagerImage).imageId,
+                image: image("alertmanager", settings.alertmanagerImage).imageId,
                 command: [
                     `--config.file=${ALERTMANAGER_CONFIG_FILE}`,
                     "--storage.path=/alertmanager",
@@ -149,12 +175,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 // The webhook URL often carries a token, so the whole file is a secret.
                 uploads: [{ file: ALERTMANAGER_CONFIG_FILE, content: pulumi.secret(alertmanagerConfig) }],
                 volumes: [{ volumeName: volume("alertmanager").name, containerPath: "/alertmanager" }],
-                networksAdvanced: [{ name: network.name, aliases: [alertmanagerHost] }],
-                ports: computePortBindings([{ internal: ALERTMANAGER_PORT, external: args.alertmanagerHostPort }], args.hostIp),
-                memory: args.alertmanagerMemoryMb ?? 128,
-                memorySwap: args.alertmanagerMemoryMb ?? 128,
+                networksAdvanced: [{ name: network, aliases: [alertmanagerHost] }],
+                ports: computePortBindings([{ internal: ALERTMANAGER_PORT, external: settings.alertmanagerHostPort }], hostIp),
+                memoryMb: settings.alertmanagerMemoryMb,
                 user: NOBODY,
-                labels: labels("alertmanager"),
+                labels: { stack, component: "alertmanager" },
                 ...common,
             },
             { parent: this, deleteBeforeReplace: true },
@@ -162,30 +187,37 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         // Prometheus
         const prometheusHost = `${prefix}-prometheus`;
-        const prometheusConfig = renderPrometheusConfig({
-            scrapeInterval: args.scrapeInterval ?? "15s",
-            zookeeperTargets: args.ensembles.flatMap((e) => e.metricsTargets),
-            appTargets: apps.flatMap((a) => a.metricsTargets),
-            alertmanagerAddress: `${alertmanagerHost}:${ALERTMANAGER_PORT}`,
-            externalLabels: { stack },
-        });
-        const alertRules = renderAlertRules({
-            ensembles: args.ensembles.map((e) => ({ name: e.namePrefix, size: e.size })),
-            serverDownFor: args.serverDownFor,
-            includeClientApp: apps.length > 0,
-        });
+        const zookeeperTargets = pulumi.all(ensembles.map((e) => e.metricsTargets)).apply((lists) => lists.flat());
+        const prometheusConfig = pulumi.all([zookeeperTargets, appTargets]).apply(([zkTargets, apps]) =>
+            renderPrometheusConfig({
+                scrapeInterval: settings.scrapeInterval,
+                zookeeperTargets: zkTargets,
+                appTargets: apps,
+                alertmanagerAddress: `${alertmanagerHost}:${ALERTMANAGER_PORT}`,
+                externalLabels: { stack },
+            }),
+        );
+        const alertRules = pulumi.all(ensembles.map((e) => pulumi.all([e.namePrefix, e.size]))).apply((watched) =>
+            renderAlertRules({
+                ensembles: watched.map(([ensembleName, size]) => ({ name: ensembleName, size })),
+                serverDownFor: settings.serverDownFor,
+                includeClientApp: settings.apps.length > 0,
+            }),
+        );
         // Prometheus has to reach every ensemble, so it joins each network once.
-        const networks = [network, ...args.ensembles.map((e) => e.network)].filter((n, i, all) => all.indexOf(n) === i);
-        this.prometheus = new docker.Container(
+        const networks = pulumi
+            .all([network, ...ensembles.map((e) => e.networkName)])
+            .apply((names) => names.filter((n, i) => names.indexOf(n) === i).map((n) => ({ name: n, aliases: [prometheusHost] })));
+        this.prometheus = hardenedContainer(
             `${name}-prometheus`,
             {
                 name: prometheusHost,
                 hostname: prometheusHost,
-                image: image("prometheus", args.prometheusImage).imageId,
+                image: image("prometheus", settings.prometheusImage).imageId,
                 command: [
                     `--config.file=${PROMETHEUS_CONFIG_FILE}`,
                     "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${retention}`,
+                    `--storage.tsdb.retention.time=${settings.retention}`,
                     "--web.enable-lifecycle",
                 ],
                 uploads: [
@@ -193,40 +225,29 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     { file: ALERT_RULES_FILE, content: alertRules },
                 ],
                 volumes: [{ volumeName: volume("prometheus").name, containerPath: "/prometheus" }],
-                networksAdvanced: networks.map((n) => ({ name: n.name, aliases: [prometheusHost] })),
-                ports: computePortBindings([{ internal: PROMETHEUS_PORT, external: args.prometheusHostPort }], args.hostIp),
-                memory: args.prometheusMemoryMb ?? 512,
-                memorySwap: args.prometheusMemoryMb ?? 512,
+                networksAdvanced: networks,
+                ports: computePortBindings([{ internal: PROMETHEUS_PORT, external: settings.prometheusHostPort }], hostIp),
+                memoryMb: settings.prometheusMemoryMb,
                 user: NOBODY,
-                labels: labels("prometheus"),
+                labels: { stack, component: "prometheus" },
                 ...common,
             },
             { parent: this, deleteBeforeReplace: true },
         );
 
-        this.prometheusUrl = url(args.prometheusHostPort);
-        this.alertmanagerUrl = url(args.alertmanagerHostPort);
+        this.prometheusUrl = url(settings.prometheusHostPort);
+        this.alertmanagerUrl = url(settings.alertmanagerHostPort);
 
-        if (args.grafanaEnabled && args.grafanaImage) {
+        if (settings.grafanaEnabled) {
             const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this });
             const grafanaHost = `${prefix}-grafana`;
-            this.grafana = new docker.Container(
+            this.grafana = hardenedContainer(
                 `${name}-grafana`,
                 {
                     name: grafanaHost,
                     hostname: grafanaHost,
-                    image: image("grafana", args.grafanaImage).imageId,
-                    envs: [
-                        "GF_SECURITY_ADMIN_USER=admin",
-                        // The password only ever travels as a file, never as an env var
-                        // that `docker inspect` would show.
-                        `GF_SECURITY_ADMIN_PASSWORD__FILE=${GRAFANA_PASSWORD_FILE}`,
-                        "GF_AUTH_ANONYMOUS_ENABLED=false",
-                        "GF_USERS_ALLOW_SIGN_UP=false",
-                        "GF_ANALYTICS_REPORTING_ENABLED=false",
-                        "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
-                        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
-                    ],
+                    image: image("grafana", settings.grafanaImage!).imageId,
+                    envs: [...GRAFANA_ENVS],
                     uploads: [
                         { file: GRAFANA_PASSWORD_FILE, content: pulumi.secret(password.result) },
                         { file: GRAFANA_DATASOURCE_FILE, content: renderGrafanaDatasource(`http://${prometheusHost}:${PROMETHEUS_PORT}`) },
@@ -234,17 +255,16 @@ export class MonitoringStack extends pulumi.ComponentResource {
                         { file: GRAFANA_DASHBOARD_FILE, content: JSON.stringify(renderZooKeeperDashboard(), null, 2) },
                     ],
                     volumes: [{ volumeName: volume("grafana").name, containerPath: "/var/lib/grafana" }],
-                    networksAdvanced: [{ name: network.name, aliases: [grafanaHost] }],
-                    ports: computePortBindings([{ internal: GRAFANA_PORT, external: args.grafanaHostPort }], args.hostIp),
-                    memory: args.grafanaMemoryMb ?? 256,
-                memorySwap: args.grafanaMemoryMb ?? 256,
+                    networksAdvanced: [{ name: network, aliases: [grafanaHost] }],
+                    ports: computePortBindings([{ internal: GRAFANA_PORT, external: settings.grafanaHostPort }], hostIp),
+                    memoryMb: settings.grafanaMemoryMb,
                     user: GRAFANA_USER,
-                    labels: labels("grafana"),
+                    labels: { stack, component: "grafana" },
                     ...common,
                 },
                 { parent: this, deleteBeforeReplace: true, dependsOn: [this.prometheus] },
             );
-            this.grafanaUrl = url(args.grafanaHostPort);
+            this.grafanaUrl = url(settings.grafanaHostPort);
             this.grafanaAdminPassword = pulumi.secret(password.result);
         } else {
             this.grafanaUrl = pulumi.output(undefined);
@@ -252,6 +272,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
         }
 
         this.registerOutputs({
+            prometheus: this.prometheus,
+            alertmanager: this.alertmanager,
+            grafana: this.grafana,
             prometheusUrl: this.prometheusUrl,
             alertmanagerUrl: this.alertmanagerUrl,
             grafanaUrl: this.grafanaUrl,

@@ -9,6 +9,9 @@
 /** Address host ports bind to unless a caller asks for another one explicitly. */
 export const DEFAULT_HOST_IP = "127.0.0.1";
 
+/** uid:gid of the ZooKeeper servers, the gates and the app: the official images' unprivileged user. */
+export const CONTAINER_USER = "1000:1000";
+
 /** Label prefix shared by every container, network and volume this package creates. */
 export const LABEL_PREFIX = "zookeeper-docker";
 

@@ -10,7 +10,10 @@
  * happen in time. A gate's exit code alone would not stop `pulumi up`: the
  * provider records it but does not fail on it.
  */
-import { CLIENT_PORT, validateHostName } from "./zooCfg";
+import { z } from "zod";
+import { allowing, parseArgs } from "../shared/contract";
+import { dockerHostName, rollTimeoutSecondsField } from "./schema";
+import { CLIENT_PORT } from "./zooCfg";
 
 /** File a gate creates when it passes; its health check looks for it. */
 export const PASS_MARKER = "/tmp/zookeeper-docker-gate-passed";
@@ -33,7 +36,7 @@ export interface RollGateSettings {
     /** Host name of the server that has just been (re)created. */
     target: string;
     /** Host names of the other servers of the ensemble. */
-    peers: readonly string[];
+    peers: string[];
     /** Give up after this many seconds. */
     timeoutSeconds: number;
 }
@@ -41,16 +44,21 @@ export interface RollGateSettings {
 /** What the final ready gate checks. */
 export interface ReadyGateSettings {
     /** Host names of every server of the ensemble. */
-    servers: readonly string[];
+    servers: string[];
     /** Give up after this many seconds. */
     timeoutSeconds: number;
 }
 
-function validateTimeout(timeoutSeconds: number): void {
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600) {
-        throw new Error(`timeoutSeconds ${timeoutSeconds} is not allowed: must be an integer between 1 and 3600`);
-    }
-}
+const rollGateSettingsSchema = z.strictObject({
+    target: dockerHostName(),
+    peers: z.array(dockerHostName()),
+    timeoutSeconds: rollTimeoutSecondsField(),
+});
+
+const readyGateSettingsSchema = z.strictObject({
+    servers: allowing(z.array(dockerHostName()).min(1), "must list at least one server host name"),
+    timeoutSeconds: rollTimeoutSecondsField(),
+});
 
 /** Functions both scripts share: ask a server for its mode, and pass. */
 function preamble(): string[] {
@@ -77,9 +85,7 @@ function preamble(): string[] {
  * that is what makes the first `pulumi up` start all servers without waiting.
  */
 export function renderRollGateScript(settings: RollGateSettings): string {
-    validateHostName(settings.target);
-    settings.peers.forEach(validateHostName);
-    validateTimeout(settings.timeoutSeconds);
+    parseArgs("renderRollGateScript", "settings", rollGateSettingsSchema, settings);
     if (settings.peers.includes(settings.target)) {
         throw new Error(`peers must not include the target "${settings.target}"`);
     }
@@ -115,11 +121,7 @@ export function renderRollGateScript(settings: RollGateSettings): string {
  * `pulumi up` returns only when the ensemble can take requests.
  */
 export function renderReadyGateScript(settings: ReadyGateSettings): string {
-    if (settings.servers.length === 0) {
-        throw new Error("servers is empty: the ready gate needs at least one server");
-    }
-    settings.servers.forEach(validateHostName);
-    validateTimeout(settings.timeoutSeconds);
+    parseArgs("renderReadyGateScript", "settings", readyGateSettingsSchema, settings);
     const standalone = settings.servers.length === 1;
     return [
         ...preamble(),

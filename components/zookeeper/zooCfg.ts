@@ -1,3 +1,5 @@
+import { parseArgs } from "../shared/contract";
+import { zooCfgSettingsSchema } from "./schema";
 import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
 
 /**
@@ -15,26 +17,12 @@ export const ELECTION_PORT = 3888;
 /** Port the Prometheus metrics provider listens on. */
 export const METRICS_PORT = 7000;
 
-/** Four-letter-word commands ZooKeeper 3.9 knows. */
-export const KNOWN_FOUR_LETTER_WORDS: readonly string[] = Object.freeze([
-    "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro",
-    "mntr", "ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs",
-]);
-
-/**
- * Default whitelist: `srvr` is what the health check and the rolling-update
- * gates ask, `mntr` is there for operators' monitoring tools. Everything else
- * stays off because several commands (dump, wchc, cons) expose session and
- * path details to anyone who can reach the client port.
- */
-export const DEFAULT_FOUR_LETTER_WORDS: readonly string[] = Object.freeze(["srvr", "mntr"]);
-
 /** One member of the ensemble as it appears in every server's zoo.cfg. */
 export interface ZooKeeperServerEntry {
     /** The `myid` of the server, 1..255. */
-    id: number;
+    readonly id: number;
     /** Host name resolvable by every other member (the container name / network alias). */
-    host: string;
+    readonly host: string;
 }
 
 /**
@@ -50,119 +38,35 @@ export interface ZooKeeperServerEntry {
  */
 export const DEFAULT_SNAP_COUNT = 10000;
 
-/** Everything zoo.cfg is rendered from. */
+/**
+ * Everything zoo.cfg is rendered from; unset fields take the defaults of zooCfgSettingsSchema
+ * (the same as ZooKeeperEnsembleArgs').
+ */
 export interface ZooCfgSettings {
-    tickTime: number;
-    initLimit: number;
-    syncLimit: number;
-    maxClientCnxns: number;
-    autopurgeIntervalHours: number;
-    autopurgeSnapRetainCount: number;
-    fourLetterWords: readonly string[];
+    /** Milliseconds per tick. Default 2000. */
+    readonly tickTime?: number;
+    /** Ticks a follower may take to connect and sync to the leader. Default 10. */
+    readonly initLimit?: number;
+    /** Ticks a follower may lag behind the leader. Default 5. */
+    readonly syncLimit?: number;
+    /** Concurrent connections per client IP; 0 = unlimited. Default 60. */
+    readonly maxClientCnxns?: number;
+    /** Hours between purges of old snapshots and logs; 0 disables. Default 1. */
+    readonly autopurgeIntervalHours?: number;
+    /** Snapshots kept by the purge, at least 3. Default 3. */
+    readonly autopurgeSnapRetainCount?: number;
+    /** Four-letter-word whitelist; must include `srvr`. Default `srvr,mntr`. */
+    readonly fourLetterWords?: string[];
     /** All members, including the server this file is for. One entry means standalone. */
-    servers: readonly ZooKeeperServerEntry[];
+    readonly servers: ZooKeeperServerEntry[];
     /** Additional keys; must not name a managed key (see MANAGED_ZOO_CFG_KEYS). */
-    extraConfig?: Readonly<Record<string, string>>;
+    readonly extraConfig?: { [key: string]: string };
     /**
      * Servers authenticate each other with SASL DIGEST-MD5 (QUORUM_SASL_ZOO_CFG);
      * needs the JAAS file and JVM flags of zookeeperAuth.ts. Not for a
      * standalone server. Default false.
      */
-    quorumSasl?: boolean;
-}
-
-/**
- * Keys this package sets itself. Letting extraConfig override them would break
- * assumptions the rest of the package makes (paths of the volumes, the ports
- * Prometheus scrapes and the gates probe, one identical server list).
- */
-export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
-    "tickTime",
-    "initLimit",
-    "syncLimit",
-    "dataDir",
-    "dataLogDir",
-    "clientPort",
-    "clientPortAddress",
-    "secureClientPort",
-    "maxClientCnxns",
-    "autopurge.purgeInterval",
-    "autopurge.snapRetainCount",
-    "4lw.commands.whitelist",
-    "admin.enableServer",
-    "metricsProvider.className",
-    "metricsProvider.httpPort",
-    "metricsProvider.exportJvmInfo",
-    "standaloneEnabled",
-    "reconfigEnabled",
-    "dynamicConfigFile",
-    // Authentication (see zookeeperAuth.ts): set from `quorumSasl` and the generated credentials.
-    ...Object.keys(QUORUM_SASL_ZOO_CFG),
-    "quorum.cnxn.threads.size",
-    // Would become the system property zookeeper.DigestAuthenticationProvider.superDigest.
-    "DigestAuthenticationProvider.superDigest",
-]);
-
-/** Why an extra key is refused, or undefined if it may be set. */
-function extraKeyProblem(key: string): string | undefined {
-    if (MANAGED_ZOO_CFG_KEYS.includes(key) || key.startsWith("quorum.auth.") || /^server\.\d+$/.test(key) || /^group\.\d+$/.test(key) || /^weight\.\d+$/.test(key)) {
-        return "is managed by zookeeper-docker and cannot be overridden";
-    }
-    if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(key)) {
-        return "is not a valid zoo.cfg key: must start with a letter and contain only letters, digits, '.' and '_'";
-    }
-    return undefined;
-}
-
-/** Every refused extraConfig entry with the reason, in key order. */
-export function findExtraConfigProblems(extraConfig: Readonly<Record<string, unknown>>): { key: string; problem: string }[] {
-    const problems: { key: string; problem: string }[] = [];
-    for (const key of Object.keys(extraConfig)) {
-        const problem = extraKeyProblem(key);
-        if (problem !== undefined) {
-            problems.push({ key, problem });
-            continue;
-        }
-        const value = extraConfig[key];
-        if (typeof value !== "string" || /[\r\n]/.test(value)) {
-            problems.push({ key, problem: "has a value that is not a single-line string" });
-        }
-    }
-    return problems;
-}
-
-/**
- * Checks extraConfig. Throws one error naming every offending key, so a
- * config never silently loses a managed setting.
- */
-export function validateExtraConfig(extraConfig: Readonly<Record<string, string>>): void {
-    const problems = findExtraConfigProblems(extraConfig);
-    if (problems.length > 0) {
-        throw new Error(problems.map((p) => `extraConfig key "${p.key}" ${p.problem}`).join("; "));
-    }
-}
-
-/** Checks a four-letter-word whitelist; `srvr` is required because health checks and gates use it. */
-export function validateFourLetterWords(words: readonly string[]): void {
-    const unknown = words.filter((w) => !KNOWN_FOUR_LETTER_WORDS.includes(w));
-    if (unknown.length > 0) {
-        throw new Error(
-            `fourLetterWords ${JSON.stringify(unknown)} are not allowed: must be among ${KNOWN_FOUR_LETTER_WORDS.join(", ")}`,
-        );
-    }
-    if (!words.includes("srvr")) {
-        throw new Error(`fourLetterWords ${JSON.stringify(words)} are not allowed: must include "srvr" (used by health checks)`);
-    }
-}
-
-/** Checks that a host name is safe to put into zoo.cfg and shell scripts. */
-export function validateHostName(host: string): void {
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(host)) {
-        throw new Error(`host name "${host}" is not allowed: must be a DNS label of lower case letters, digits and dashes`);
-    }
-    if (host === "0" || host === "0.0.0.0") {
-        throw new Error(`host name "${host}" is not allowed: a wildcard address is not a peer address`);
-    }
+    readonly quorumSasl?: boolean;
 }
 
 /** The `server.N=` lines, identical for every member. Empty for a standalone server. */
@@ -180,30 +84,12 @@ export function renderServerLines(servers: readonly ZooKeeperServerEntry[]): str
  * member of an ensemble gets the same text: the server's own identity comes
  * from /data/myid, not from this file.
  */
-export function renderZooCfg(settings: ZooCfgSettings): string {
+export function renderZooCfg(input: ZooCfgSettings): string {
+    // The same contract as ZooKeeperNodeArgs.zooCfg: defaults filled in, every problem at once.
+    const settings = parseArgs("renderZooCfg", "settings", zooCfgSettingsSchema, input);
     const servers = settings.servers;
-    if (servers.length === 0) {
-        throw new Error("servers is empty: an ensemble needs at least one server");
-    }
-    const ids = new Set<number>();
-    for (const s of servers) {
-        if (!Number.isInteger(s.id) || s.id < 1 || s.id > 255) {
-            throw new Error(`server id ${s.id} is not allowed: must be an integer between 1 and 255`);
-        }
-        if (ids.has(s.id)) {
-            throw new Error(`server id ${s.id} appears twice: ids must be unique`);
-        }
-        ids.add(s.id);
-        validateHostName(s.host);
-    }
-    validateFourLetterWords(settings.fourLetterWords);
-    const extra = settings.extraConfig ?? {};
-    validateExtraConfig(extra);
-
+    const extra = settings.extraConfig;
     const standalone = servers.length === 1;
-    if (settings.quorumSasl && standalone) {
-        throw new Error("quorumSasl is not allowed for a standalone server: there is no quorum to authenticate (use 3 or more servers)");
-    }
     const lines = [
         "# Rendered by pulumi-zookeeper-docker; changes made inside the container are lost on replacement.",
         `tickTime=${settings.tickTime}`,

@@ -68,10 +68,16 @@ const USER_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** Printable ASCII without space, quotes, backslash, ':' and ';': safe in JAAS, in `user:password` and in shell single quotes. */
 const PASSWORD_PATTERN = /^[!#-&(-9<-\[\]-~]{16,128}$/;
 
+/** Why a user name is refused for digest auth and JAAS files, or undefined. */
+export function userNameProblem(user: string): string | undefined {
+    return USER_PATTERN.test(user) ? undefined : "must start with a letter and contain only letters, digits, '_' and '-' (at most 64)";
+}
+
 /** Checks a user name for digest auth and JAAS files. */
 export function validateUserName(what: string, user: string): void {
-    if (!USER_PATTERN.test(user)) {
-        throw new Error(`${what} user "${user}" is not allowed: must start with a letter and contain only letters, digits, '_' and '-' (at most 64)`);
+    const problem = userNameProblem(user);
+    if (problem !== undefined) {
+        throw new Error(`${what} user "${user}" is not allowed: ${problem}`);
     }
 }
 

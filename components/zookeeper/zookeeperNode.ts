@@ -1,11 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    LOG_DRIVER,
-    LOG_OPTS,
-    computePortBindings,
-    renderLabels,
-} from "../shared/containerConventions";
+import { z } from "zod";
+import { CONTAINER_USER, computePortBindings, renderLabels } from "../shared/containerConventions";
+import { allowing, checkedInput, parseArgs } from "../shared/contract";
+import { imageReference } from "../shared/fields";
+import { hardenedContainer } from "../shared/hardenedContainer";
+import { LEGACY_TYPES, ZOOKEEPER_NODE_TYPE, withLegacyAlias } from "../shared/typeTokens";
+import { imageIdField, networkNameField, zooKeeperNodeArgsSchema } from "./schema";
 import {
     CLIENT_PORT,
     METRICS_PORT,
@@ -15,36 +16,37 @@ import {
     renderJvmFlags,
     renderJvmSecurityOverrides,
     renderZooCfg,
-    validateHostName,
 } from "./zooCfg";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE, renderServerJvmFlags } from "./zookeeperAuth";
 
 /** Arguments of one ZooKeeper server. */
 export interface ZooKeeperNodeArgs {
-    /** Image name, e.g. `zookeeper:3.9.4`. It must exist locally or be pullable. */
-    readonly image: pulumi.Input<string>;
-    /** The server's `myid`, 1..255. Tied to its volumes: keep it stable. */
+    /** Image name, e.g. `zookeeper:3.9.4`, resolved with a RemoteImage; it must exist locally or be pullable. Give this or `imageId`. */
+    readonly image?: pulumi.Input<string>;
+    /** Id (`sha256:...`) of an image the caller already resolved, as ZooKeeperEnsemble does. Give this or `image`. */
+    readonly imageId?: pulumi.Input<string>;
+    /** The server's `myid`, 1..255, one of `zooCfg.servers`. Tied to its volumes: keep it stable. */
     readonly serverId: number;
-    /** Container name, host name and network alias; a DNS label (see computeNamePrefix). */
+    /** Container name, host name and network alias; a DNS label. */
     readonly hostname: string;
-    /** Network the server joins. */
-    readonly network: docker.Network;
+    /** Name of the Docker network the server joins. */
+    readonly networkName: pulumi.Input<string>;
     /** zoo.cfg content, identical for every member (see renderZooCfg). */
     readonly zooCfg: ZooCfgSettings;
-    /** Container memory limit in MB; the heap is derived from it (see computeHeapMb). Default 512. */
+    /** Container memory limit in MB, 128..65536; the heap is half of it (see computeHeapMb). Default 512. */
     readonly memoryMb?: number;
-    /** CPU limit, e.g. 1.5. Unlimited when unset. */
+    /** CPU limit, e.g. 1.5 (greater than 0, at most 256). Unlimited when unset. */
     readonly cpus?: number;
-    /** Host port for the client port 2181; not published when unset. */
+    /** Host port (1024..65535) for the client port 2181; not published when unset. */
     readonly clientHostPort?: number;
-    /** Host port for the metrics port 7000; not published when unset. */
+    /** Host port (1024..65535) for the metrics port 7000; not published when unset. */
     readonly metricsHostPort?: number;
-    /** Host address published ports bind to. Default 127.0.0.1. */
+    /** IPv4 address published ports bind to. Default 127.0.0.1. */
     readonly hostIp?: string;
     /** Keep the data volumes when the server is deleted (prod). Default false. */
     readonly retainDataOnDelete?: boolean;
-    /** Extra labels, e.g. the ensemble and stack. */
-    readonly labels?: Readonly<Record<string, string>>;
+    /** Extra labels (without the package prefix), e.g. the ensemble. */
+    readonly labels?: { [key: string]: string };
     /**
      * Authentication files (see zookeeperAuth.ts), uploaded with their content
      * kept secret in the state (see secretUpload).
@@ -71,9 +73,6 @@ export interface ZooKeeperNodeAuth {
 export function secretUpload(file: string, content: pulumi.Input<string>) {
     return { file, content: pulumi.secret(content) };
 }
-
-/** Default container memory limit of a server, in MB. */
-export const DEFAULT_SERVER_MEMORY_MB = 512;
 
 /**
  * Health check that passes only when the server actually serves requests:
@@ -103,67 +102,76 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     public readonly dataVolume: docker.Volume;
     public readonly datalogVolume: docker.Volume;
-    public readonly image: docker.RemoteImage;
+    /** The RemoteImage the node resolved, when it was given `image` rather than `imageId`. */
+    public readonly image?: docker.RemoteImage;
 
     constructor(name: string, args: ZooKeeperNodeArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated before super() so that bad arguments register nothing.
-        validateHostName(args.hostname);
-        if (!args.zooCfg.servers.some((s) => s.id === args.serverId)) {
-            throw new Error(`serverId ${args.serverId} is not in the zoo.cfg server list`);
-        }
-        if (args.zooCfg.quorumSasl && args.auth?.jaasConfig === undefined) {
-            throw new Error("auth.jaasConfig is required when zooCfg.quorumSasl is set: the servers could not authenticate each other");
-        }
-        const zooCfgText = renderZooCfg(args.zooCfg);
-        const memoryMb = args.memoryMb ?? DEFAULT_SERVER_MEMORY_MB;
-        const heapMb = computeHeapMb(memoryMb);
+        // Checked before super(): bad arguments register nothing.
+        const settings = parseArgs("ZooKeeperNode", name, zooKeeperNodeArgsSchema, args, ["auth.jaasConfig", "auth.superDigestArgs"]);
+        const zooCfgText = renderZooCfg(settings.zooCfg);
+        const heapMb = computeHeapMb(settings.memoryMb);
         const serverJvmFlags = renderServerJvmFlags({
-            quorumSasl: args.zooCfg.quorumSasl ?? false,
-            superDigest: args.auth?.superDigestArgs !== undefined,
+            quorumSasl: settings.zooCfg.quorumSasl,
+            superDigest: settings.auth?.superDigestArgs !== undefined,
         });
-        super("zookeeper-docker:index:ZooKeeperNode", name, args, { ...opts, dependsOn: undefined });
-        this.serverId = args.serverId;
-        this.hostname = args.hostname;
+        super(ZOOKEEPER_NODE_TYPE, name, args, { ...withLegacyAlias(opts, LEGACY_TYPES.ZooKeeperNode), dependsOn: undefined });
+        this.serverId = settings.serverId;
+        this.hostname = settings.hostname;
         const stack = pulumi.getStack();
         const labels = {
             stack,
             component: "zookeeper",
-            "server-id": String(args.serverId),
-            ...args.labels,
+            "server-id": String(settings.serverId),
+            ...settings.labels,
         };
+        const check = <T>(path: string, schema: z.ZodType<T>, input: pulumi.Input<T>, secret = false) =>
+            checkedInput("ZooKeeperNode", name, path, schema, input, secret);
 
-        // The provider stores a container's image as its sha256 id; passing a
-        // tag would show a diff on every preview.
-        this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        let imageId: pulumi.Input<string>;
+        if (settings.imageId !== undefined) {
+            imageId = check("imageId", imageIdField(), settings.imageId);
+        } else {
+            // The provider stores a container's image as its sha256 id; passing a
+            // tag would show a diff on every preview.
+            this.image = new docker.RemoteImage(
+                `${name}-image`,
+                { name: check("image", imageReference("zookeeper:3.9.4"), settings.image!), keepLocally: true },
+                { parent: this },
+            );
+            imageId = this.image.imageId;
+        }
 
-        const volumeOpts = { parent: this, retainOnDelete: args.retainDataOnDelete ?? false };
+        const volumeOpts = { parent: this, retainOnDelete: settings.retainDataOnDelete };
         this.dataVolume = new docker.Volume(
             `${name}-data`,
-            { name: `${args.hostname}-data`, labels: renderLabels({ ...labels, volume: "data" }) },
+            { name: `${settings.hostname}-data`, labels: renderLabels({ ...labels, volume: "data" }) },
             volumeOpts,
         );
         this.datalogVolume = new docker.Volume(
             `${name}-datalog`,
-            { name: `${args.hostname}-datalog`, labels: renderLabels({ ...labels, volume: "datalog" }) },
+            { name: `${settings.hostname}-datalog`, labels: renderLabels({ ...labels, volume: "datalog" }) },
             volumeOpts,
         );
 
-        this.container = new docker.Container(
+        const auth = settings.auth;
+        this.container = hardenedContainer(
             `${name}-container`,
             {
-                name: args.hostname,
-                hostname: args.hostname,
-                image: this.image.imageId,
-                networksAdvanced: [{ name: args.network.name, aliases: [args.hostname] }],
+                name: settings.hostname,
+                hostname: settings.hostname,
+                image: imageId,
+                networksAdvanced: [{ name: check("networkName", networkNameField(), settings.networkName), aliases: [settings.hostname] }],
                 // The official image's entrypoint keeps an existing zoo.cfg and myid,
                 // so these uploads are used unchanged.
                 uploads: [
                     { file: "/conf/zoo.cfg", content: zooCfgText },
-                    { file: "/data/myid", content: `${args.serverId}\n` },
+                    { file: "/data/myid", content: `${settings.serverId}\n` },
                     // Named in JVMFLAGS: DNS caching suited to peers that are containers.
                     { file: JVM_SECURITY_OVERRIDES_FILE, content: renderJvmSecurityOverrides() },
-                    ...(args.auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, args.auth.jaasConfig)]),
-                    ...(args.auth?.superDigestArgs === undefined ? [] : [secretUpload(SUPER_DIGEST_ARGS_FILE, args.auth.superDigestArgs)]),
+                    ...(auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, check("auth.jaasConfig", SECRET_TEXT, auth.jaasConfig, true))]),
+                    ...(auth?.superDigestArgs === undefined
+                        ? []
+                        : [secretUpload(SUPER_DIGEST_ARGS_FILE, check("auth.superDigestArgs", SECRET_TEXT, auth.superDigestArgs, true))]),
                 ],
                 volumes: [
                     { volumeName: this.dataVolume.name, containerPath: "/data" },
@@ -175,17 +183,14 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     // Server-only, and no secret: the credentials are in the uploaded files.
                     ...(serverJvmFlags === undefined ? [] : [`SERVER_JVMFLAGS=${serverJvmFlags}`]),
                 ],
-                memory: memoryMb,
-                // No swap: a swapping server misses heartbeats and gets dropped from the
-                // quorum. Docker would otherwise allow as much swap as memory.
-                memorySwap: memoryMb,
-                cpus: args.cpus === undefined ? undefined : String(args.cpus),
+                memoryMb: settings.memoryMb,
+                cpus: settings.cpus === undefined ? undefined : String(settings.cpus),
                 ports: computePortBindings(
                     [
-                        { internal: CLIENT_PORT, external: args.clientHostPort },
-                        { internal: METRICS_PORT, external: args.metricsHostPort },
+                        { internal: CLIENT_PORT, external: settings.clientHostPort },
+                        { internal: METRICS_PORT, external: settings.metricsHostPort },
                     ],
-                    args.hostIp,
+                    settings.hostIp,
                 ),
                 healthcheck: {
                     tests: [...ZOOKEEPER_HEALTHCHECK_TEST],
@@ -194,14 +199,11 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     retries: 3,
                     startPeriod: "30s",
                 },
-                user: "1000:1000",
-                capabilities: { drops: ["ALL"] },
+                user: CONTAINER_USER,
                 restart: "unless-stopped",
                 stopTimeout: SERVER_STOP_SECONDS,
                 destroyGraceSeconds: SERVER_STOP_SECONDS,
-                logDriver: LOG_DRIVER,
-                logOpts: { ...LOG_OPTS },
-                labels: renderLabels(labels),
+                labels,
             },
             { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
         );
@@ -212,6 +214,10 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
             container: this.container,
             dataVolume: this.dataVolume,
             datalogVolume: this.datalogVolume,
+            image: this.image,
         });
     }
 }
+
+/** Secret file contents: checked once known, never shown. */
+const SECRET_TEXT = allowing(z.string().min(1), "must be non-empty text");

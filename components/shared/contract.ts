@@ -1,0 +1,255 @@
+/**
+ * How arguments are checked, for the components and the stack configuration alike: a zod schema
+ * holds every range, default and cross-field rule; each field carries the text of what it allows;
+ * and every problem is reported in one form, `<path>: <value> is not allowed: <what is allowed>`,
+ * with secrets shown as `[secret]`. One error lists every problem at once.
+ * @internal
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** Metadata a schema field carries: the sentence that says what it allows. */
+interface AllowedMeta {
+    allowed: string;
+}
+
+/** What zod says of a failed refinement that has no message of its own. */
+const ZOD_DEFAULT_MESSAGE = "Invalid input";
+
+/** Shown instead of a secret value. */
+export const SECRET_SHOWN_AS = "[secret]";
+
+/** `schema` that reports its problems as `text` (e.g. "must be an integer between 1 and 16"). */
+export function allowing<T extends z.ZodType>(schema: T, text: string): T {
+    return schema.meta({ allowed: text } satisfies AllowedMeta) as T;
+}
+
+/** The schema one level inside `schema` with its wrappers (optional, default, pipe...) removed. */
+function innerOf(schema: z.ZodType): z.ZodType | undefined {
+    const def = schema.def as unknown as { innerType?: z.ZodType; in?: z.ZodType };
+    return def.innerType ?? def.in;
+}
+
+/** Every schema a field is made of, from the outermost wrapper inwards. */
+function layers(schema: z.ZodType | undefined): z.ZodType[] {
+    const out: z.ZodType[] = [];
+    for (let s = schema; s !== undefined; s = innerOf(s)) {
+        out.push(s);
+    }
+    return out;
+}
+
+function allowedOf(schema: z.ZodType): string | undefined {
+    for (const layer of layers(schema)) {
+        const meta = z.globalRegistry.get(layer) as Partial<AllowedMeta> | undefined;
+        if (meta?.allowed) {
+            return meta.allowed;
+        }
+    }
+    return undefined;
+}
+
+/** The object schema found by following `path` into `schema` (through wrappers), if any. */
+export function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject | undefined {
+    let current: z.ZodType | undefined = schema;
+    for (const segment of path) {
+        const object: z.ZodObject | undefined = layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
+        if (object === undefined || typeof segment !== "string") {
+            return undefined;
+        }
+        current = object.shape[segment] as z.ZodType | undefined;
+    }
+    return layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
+}
+
+/** What the field at `path` allows: the text of the deepest field on the path that has one. */
+export function allowedAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+    let current: z.ZodType | undefined = schema;
+    let found: string | undefined;
+    for (const segment of path) {
+        const object: z.ZodObject | undefined = layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
+        if (object === undefined || typeof segment !== "string") {
+            break;
+        }
+        current = object.shape[segment] as z.ZodType | undefined;
+        if (current === undefined) {
+            break;
+        }
+        found = allowedOf(current) ?? found;
+    }
+    return found;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    let current: unknown = raw;
+    for (const segment of path) {
+        if (current === null || typeof current !== "object") {
+            return undefined;
+        }
+        current = (current as Record<PropertyKey, unknown>)[segment];
+    }
+    return current;
+}
+
+/** A value as an error shows it: JSON where that is faithful, short, never a whole resource. */
+export function showValue(value: unknown): string {
+    if (value === undefined) {
+        return "(unset)";
+    }
+    if (typeof value === "number" && !Number.isFinite(value)) {
+        return String(value);
+    }
+    if (pulumi.Output.isInstance(value)) {
+        return "(an Output)";
+    }
+    if (pulumi.Resource.isInstance(value)) {
+        return "(a resource)";
+    }
+    let text: string;
+    try {
+        text = JSON.stringify(value) ?? String(value);
+    } catch {
+        text = String(value);
+    }
+    return text.length > 80 ? `${text.substring(0, 77)}...` : text;
+}
+
+/** Whether `keyPath` is a secret path or lies inside one. */
+function isSecretPath(keyPath: string, secretPaths: readonly string[]): boolean {
+    return secretPaths.some((s) => keyPath === s || keyPath.startsWith(`${s}.`));
+}
+
+/** `value` with every secret inside it replaced by SECRET_SHOWN_AS. */
+function redact(value: unknown, keyPath: string, secretPaths: readonly string[]): unknown {
+    if (value !== undefined && isSecretPath(keyPath, secretPaths)) {
+        return SECRET_SHOWN_AS;
+    }
+    if (value === null || typeof value !== "object" || pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value)) {
+        return value;
+    }
+    const out: Record<string, unknown> = Array.isArray(value) ? ([] as unknown as Record<string, unknown>) : {};
+    for (const [k, v] of Object.entries(value)) {
+        out[k] = redact(v, keyPath === "" ? k : `${keyPath}.${k}`, secretPaths);
+    }
+    return out;
+}
+
+/** One problem: `<path>: <value> is not allowed: <rule>`, the value taken from `raw` and redacted. */
+export function describeProblem(path: readonly PropertyKey[], raw: unknown, rule: string, secretPaths: readonly string[] = []): string {
+    const keyPath = path.map(String).join(".");
+    const value = redact(valueAt(raw, path), keyPath, secretPaths);
+    const shown = value === SECRET_SHOWN_AS ? SECRET_SHOWN_AS : showValue(value);
+    return `${keyPath}: ${shown} is not allowed: ${rule}`;
+}
+
+/** Options of collectProblems. */
+export interface ProblemOptions {
+    /** Paths (dot-joined) whose values are secret. */
+    secretPaths?: readonly string[];
+    /** Prepended to every path, e.g. `["zookeeper"]` for a stack config section. */
+    pathPrefix?: readonly PropertyKey[];
+    /** The raw value paths are looked up in; default the value checked. */
+    rawRoot?: unknown;
+}
+
+/** Every problem zod finds in `raw`, described; empty when it is valid. */
+export function problemsOf(schema: z.ZodType, raw: unknown, options: ProblemOptions = {}): string[] {
+    const result = schema.safeParse(raw);
+    return result.success ? [] : describeIssues(schema, result.error.issues, raw, options);
+}
+
+/** Describes zod issues in the common form. */
+export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], raw: unknown, options: ProblemOptions = {}): string[] {
+    const prefix = options.pathPrefix ?? [];
+    const root = options.rawRoot ?? raw;
+    const secretPaths = options.secretPaths ?? [];
+    const problems: string[] = [];
+    for (const issue of issues) {
+        const path = issue.path;
+        if (issue.code === "unrecognized_keys") {
+            const allowedKeys = Object.keys(objectAt(schema, path)?.shape ?? {}).join(", ");
+            for (const key of issue.keys) {
+                problems.push(describeProblem([...prefix, ...path, key], root, `unknown key; allowed keys are ${allowedKeys}`, secretPaths));
+            }
+            continue;
+        }
+        // A rule's own message (cross-field checks, map entries) says more than the field's text;
+        // a bare refinement (zod's default message) does not.
+        const ownMessage = issue.code === "custom" && issue.message !== ZOD_DEFAULT_MESSAGE;
+        const rule = ownMessage ? issue.message : allowedAt(schema, path) ?? issue.message;
+        problems.push(describeProblem([...prefix, ...path], root, rule, secretPaths));
+    }
+    // A value can break several checks of one rule (e.g. 0 is out of range and even).
+    return [...new Set(problems)];
+}
+
+/** Thrown when a component's arguments are invalid; `problems` has one line per problem. */
+export class ComponentArgumentsError extends Error {
+    constructor(
+        readonly component: string,
+        readonly resourceName: string,
+        readonly problems: string[],
+    ) {
+        super(
+            `${component} "${resourceName}": invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ComponentArgumentsError";
+    }
+}
+
+/**
+ * Checks plain arguments before anything is registered and returns them with defaults filled in.
+ * Throws one ComponentArgumentsError listing every problem.
+ */
+export function parseArgs<S extends z.ZodType>(
+    component: string,
+    resourceName: string,
+    schema: S,
+    args: unknown,
+    secretPaths: readonly string[] = [],
+): z.output<S> {
+    if (args === null || typeof args !== "object") {
+        throw new ComponentArgumentsError(component, resourceName, [`args: ${showValue(args)} is not allowed: must be an object of arguments`]);
+    }
+    const result = schema.safeParse(args);
+    if (!result.success) {
+        throw new ComponentArgumentsError(component, resourceName, describeIssues(schema, result.error.issues, args, { secretPaths }));
+    }
+    return result.data;
+}
+
+/**
+ * An `Input` argument checked once its value is known: the returned Output fails (and with it the
+ * resource that uses it) with the same message format as a plain argument.
+ */
+export function checkedInput<T>(
+    component: string,
+    resourceName: string,
+    path: string,
+    schema: z.ZodType<T>,
+    input: pulumi.Input<T>,
+    secret = false,
+): pulumi.Output<T> {
+    return pulumi.output(input).apply((value) => {
+        const result = schema.safeParse(value);
+        if (!result.success) {
+            const rule = allowedOf(schema) ?? result.error.issues[0]?.message ?? "is invalid";
+            throw new ComponentArgumentsError(component, resourceName, [
+                describeProblem([path], { [path]: value }, rule, secret ? [path] : []),
+            ]);
+        }
+        return result.data;
+    });
+}
+
+/** A plain-data field that also accepts an Output: checked now when plain, later with checkedInput. */
+export function inputOf<T extends z.ZodType>(plain: T): z.ZodType<pulumi.Input<z.output<T>>, pulumi.Input<z.input<T>>> {
+    return z.custom<pulumi.Input<z.input<T>>>((v) => pulumi.Output.isInstance(v) || isPromise(v) || plain.safeParse(v).success, {
+        error: allowedOf(plain),
+    }) as unknown as z.ZodType<pulumi.Input<z.output<T>>, pulumi.Input<z.input<T>>>;
+}
+
+function isPromise(v: unknown): boolean {
+    return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+}

@@ -1,0 +1,70 @@
+/**
+ * The one-shot gate containers of an ensemble (see rollGates.ts for their scripts): a roll gate
+ * after each server but the last, and a ready gate after all of them.
+ * @internal
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_USER } from "../shared/containerConventions";
+import { hardenedContainer } from "../shared/hardenedContainer";
+import { PASS_MARKER } from "./rollGates";
+
+/**
+ * How often Docker checks a gate for its pass marker. The provider looks once a
+ * second; a short interval makes the gate healthy before the provider's next look.
+ */
+export const GATE_HEALTH_INTERVAL = "250ms";
+
+/** Health check of every one-shot container: healthy once its script has written the pass marker. */
+export const PASS_MARKER_HEALTHCHECK = Object.freeze({
+    tests: ["CMD", "test", "-f", PASS_MARKER],
+    interval: GATE_HEALTH_INTERVAL,
+    timeout: "2s",
+    retries: 3,
+});
+
+/** Memory of a gate: bash, nc and sleep. */
+export const GATE_MEMORY_MB = 32;
+
+/** One gate container. */
+export interface GateSpec {
+    /** Container name, made unique per run by the caller (a suffix from the targets' ids). */
+    containerName: pulumi.Input<string>;
+    /** `component` label: ROLL_GATE_COMPONENT or READY_GATE_COMPONENT. */
+    component: string;
+    script: string;
+    /** The target container ids; a change replaces the gate, which makes it run again. */
+    targetEnv: pulumi.Input<string>;
+    imageId: pulumi.Input<string>;
+    networkName: pulumi.Input<string>;
+    timeoutSeconds: number;
+    labels: Readonly<Record<string, string>>;
+}
+
+export function createGate(resourceName: string, spec: GateSpec, parent: pulumi.Resource): docker.Container {
+    return hardenedContainer(
+        resourceName,
+        {
+            name: spec.containerName,
+            image: spec.imageId,
+            entrypoints: ["/bin/bash", "-c"],
+            command: [spec.script],
+            envs: [spec.targetEnv],
+            networksAdvanced: [{ name: spec.networkName }],
+            healthcheck: { ...PASS_MARKER_HEALTHCHECK, tests: [...PASS_MARKER_HEALTHCHECK.tests] },
+            // `wait` makes the provider fail the update when the marker never
+            // appears, and return as soon as it has. No `attach`: it would also
+            // wait out the gate's linger (PASS_LINGER_SECONDS), seconds per gate
+            // on every first deployment. The exited gate keeps its logs.
+            wait: true,
+            waitTimeout: spec.timeoutSeconds + 15,
+            mustRun: false,
+            rm: false,
+            restart: "no",
+            memoryMb: GATE_MEMORY_MB,
+            user: CONTAINER_USER,
+            labels: { ...spec.labels, component: spec.component },
+        },
+        { parent, deleteBeforeReplace: true },
+    );
+}
