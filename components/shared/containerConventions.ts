@@ -113,7 +113,7 @@ export function renderLabels(labels: Readonly<Record<string, string>>): { label:
  */
 export interface ScrapeTarget {
     /** host:port resolvable on the container network. */
-    address: string;
+    readonly address: string;
     /** Extra Prometheus labels for this target. */
-    labels: Readonly<Record<string, string>>;
+    readonly labels: { [key: string]: string };
 }
