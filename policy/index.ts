@@ -12,7 +12,7 @@ import { PolicyPack, ResourceValidationPolicy, StackValidationPolicy } from "@pu
 import {
     CONTAINER_TYPE,
     DEFAULT_ALLOWED_HOST_IPS,
-    ENSEMBLE_TYPE,
+    ENSEMBLE_TYPES,
     RULES,
     checkCapabilities,
     checkEnsembleSize,
@@ -29,7 +29,7 @@ type Check = (props: Record<string, any>, config: Record<string, any>) => string
 /** A mandatory policy on one resource type; each message is reported as its own violation. */
 function resourceRule(
     name: string,
-    resourceType: string,
+    resourceTypes: string | readonly string[],
     description: string,
     check: Check,
     extra: Partial<ResourceValidationPolicy> = {},
@@ -40,7 +40,7 @@ function resourceRule(
         enforcementLevel: "mandatory",
         ...extra,
         validateResource: (args, reportViolation) => {
-            if (args.type !== resourceType) {
+            if (!(typeof resourceTypes === "string" ? [resourceTypes] : resourceTypes).includes(args.type)) {
                 return;
             }
             for (const problem of check(args.props, args.getConfig<Record<string, any>>())) {
@@ -104,7 +104,7 @@ new PolicyPack("zookeeper-docker-guardrails", {
         ),
         resourceRule(
             RULES.ensembleOddSize,
-            ENSEMBLE_TYPE,
+            ENSEMBLE_TYPES,
             "A ZooKeeperEnsemble has an odd size between 1 and 255.",
             checkEnsembleSize,
         ),

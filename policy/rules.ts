@@ -22,16 +22,20 @@ export const RULES = Object.freeze({
     ensembleOddServerCount: "zookeeper-ensemble-odd-server-count",
 });
 
+import { LABEL_PREFIX, SERVER_COMPONENT } from "../components/shared/containerConventions";
+import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE } from "../components/shared/typeTokens";
+
 export const CONTAINER_TYPE = "docker:index/container:Container";
-export const ENSEMBLE_TYPE = "zookeeper-docker:index:ZooKeeperEnsemble";
+/** The ensemble's type token, and its 0.1 token for stacks not yet updated. */
+export const ENSEMBLE_TYPES: readonly string[] = Object.freeze([ZOOKEEPER_ENSEMBLE_TYPE, LEGACY_TYPES.ZooKeeperEnsemble]);
 
 /** Host addresses published ports may bind to unless the pack's config allows more. */
 export const DEFAULT_ALLOWED_HOST_IPS: readonly string[] = Object.freeze(["127.0.0.1"]);
 
 /** Label keys the components put on every server container (see containerConventions.ts). */
-export const COMPONENT_LABEL = "zookeeper-docker.component";
-export const ENSEMBLE_LABEL = "zookeeper-docker.ensemble";
-export const SERVER_COMPONENT = "zookeeper";
+export const COMPONENT_LABEL = `${LABEL_PREFIX}.component`;
+export const ENSEMBLE_LABEL = `${LABEL_PREFIX}.ensemble`;
+export { SERVER_COMPONENT };
 
 /** Env var names that say "I hold a secret". */
 export const SECRET_ENV_NAME = /PASSWORD|SECRET|TOKEN/i;

@@ -15,6 +15,8 @@ export const CONTAINER_USER = "1000:1000";
 /** Label prefix shared by every container, network and volume this package creates. */
 export const LABEL_PREFIX = "zookeeper-docker";
 
+/** `component` label of the ZooKeeper server containers. */
+export const SERVER_COMPONENT = "zookeeper";
 /** `component` label of the one-shot gate containers (see rollGates.ts). */
 export const ROLL_GATE_COMPONENT = "roll-gate";
 export const READY_GATE_COMPONENT = "ready-gate";
