@@ -33,7 +33,8 @@ export { monitoringStackArgsSchema } from "./components/monitoring/schema";
 // Renderers: the files and scripts the components deploy, as pure functions.
 export { type ZooCfgSettings, type ZooKeeperServerEntry, computeHeapMb, renderZooCfg } from "./components/zookeeper/zooCfg";
 export { renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
-export { renderAclSyncScript, renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
+export { renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
+export { renderAclSyncScript } from "./components/clientApp/aclSyncScript";
 export { renderAlertmanagerConfig, renderPrometheusConfig } from "./components/monitoring/prometheusConfig";
 export { renderAlertRules } from "./components/monitoring/alertRules";
 export { renderGrafanaDatasource, renderZooKeeperDashboard } from "./components/monitoring/grafanaProvisioning";

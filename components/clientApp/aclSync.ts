@@ -10,7 +10,7 @@ import { ACL_SYNC_ROLE, CONTAINER_USER } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { PASS_MARKER_HEALTHCHECK } from "../zookeeper/gates";
 import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/rollGates";
-import { renderAclSyncScript, renderAclSyncSecrets } from "../zookeeper/zookeeperAuth";
+import { renderAclSyncScript, renderAclSyncSecrets } from "./aclSyncScript";
 import { secretUpload } from "../zookeeper/zookeeperNode";
 
 /** Secrets of the ACL sync container (renderAclSyncSecrets). */

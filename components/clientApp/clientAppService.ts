@@ -7,7 +7,8 @@ import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/cont
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { CLIENT_APP_SERVICE_TYPE, LEGACY_TYPES, withLegacyAlias } from "../shared/typeTokens";
 import { imageIdField, networkNameField } from "../zookeeper/schema";
-import { ZooKeeperServerEndpoint, computeHostPort, renderConnectionString } from "../zookeeper/zookeeperEnsemble";
+import { ZooKeeperServerEndpoint } from "../zookeeper/ensembleArgs";
+import { computeHostPort, renderConnectionString } from "../zookeeper/members";
 import { GENERATED_PASSWORD_LENGTH, userNameProblem, validateCredentials } from "../zookeeper/zookeeperAuth";
 import { secretUpload } from "../zookeeper/zookeeperNode";
 import { createAclSync } from "./aclSync";

@@ -1,7 +1,5 @@
-import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { READY_GATE_COMPONENT, ROLL_GATE_COMPONENT, ScrapeTarget, computeNamePrefix, renderLabels } from "../shared/containerConventions";
 import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/contract";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, withLegacyAlias } from "../shared/typeTokens";
@@ -9,94 +7,12 @@ import { createGate } from "./gates";
 import { renderReadyGateScript, renderRollGateScript } from "./rollGates";
 import { ZooKeeperEnsembleSettings, dockerHostName, networkNameField, zooKeeperEnsembleArgsSchema } from "./schema";
 import { CLIENT_PORT, METRICS_PORT, ZooCfgSettings, ZooKeeperServerEntry } from "./zooCfg";
-import { GENERATED_PASSWORD_LENGTH, QUORUM_USER, SUPER_USER, renderJaasConfig, renderSuperDigestJvmArgs } from "./zookeeperAuth";
+import { createEnsembleCredentials } from "./credentials";
+import { computeHostPort, computeServerEntries, renderConnectionString, shortHash } from "./members";
+import { ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 import { ZooKeeperNode, ZooKeeperNodeAuth } from "./zookeeperNode";
 
-/** Arguments of a ZooKeeper ensemble. */
-export interface ZooKeeperEnsembleArgs {
-    /** Number of servers: an odd integer 1..255 (1 = standalone). Default 3. Changing it on a deployed ensemble is not supported. */
-    readonly size?: number;
-    /** ZooKeeper image reference, e.g. `zookeeper:3.9.4`; it must exist locally or be pullable. */
-    readonly image: string;
-    /** Name of an existing Docker network to join; by default the ensemble creates its own (`<prefix>-net`). */
-    readonly networkName?: pulumi.Input<string>;
-    /** Prefix of every Docker object name (lower-case letters, digits, single dashes; at most 40 characters); default `<component name>-<stack>`, e.g. `zk-dev`. */
-    readonly namePrefix?: string;
-    /** Milliseconds per tick, 100..60000. Default 2000. */
-    readonly tickTime?: number;
-    /** Ticks a follower may take to connect and sync to the leader, 1..1000. Default 10. */
-    readonly initLimit?: number;
-    /** Ticks a follower may lag behind the leader, 1..1000. Default 5. */
-    readonly syncLimit?: number;
-    /** Concurrent connections per client IP, 0..10000; 0 = unlimited. Default 60. */
-    readonly maxClientCnxns?: number;
-    /** Hours between purges of old snapshots and logs, 0..8760; 0 disables. Default 1. */
-    readonly autopurgeIntervalHours?: number;
-    /** Snapshots kept by the purge, 3..1000. Default 3. */
-    readonly autopurgeSnapRetainCount?: number;
-    /** Four-letter-word whitelist; must include `srvr`. Default `srvr,mntr`. */
-    readonly fourLetterWords?: string[];
-    /** Additional zoo.cfg keys with single-line values; managed keys are refused. */
-    readonly extraConfig?: { [key: string]: string };
-    /** Memory limit per server in MB, 128..65536; the heap is half of it. Default 512. */
-    readonly memoryMb?: number;
-    /** CPU limit per server, greater than 0 and at most 256, e.g. 1.5. Default unlimited. */
-    readonly cpus?: number;
-    /** Publish server i's client port on host port base+i-1 (1024..65535). Not published when unset. */
-    readonly clientHostPortBase?: number;
-    /** Publish server i's metrics port on host port base+i-1 (1024..65535). Not published when unset. */
-    readonly metricsHostPortBase?: number;
-    /** IPv4 address published ports bind to. Default 127.0.0.1. */
-    readonly hostIp?: string;
-    /** Keep the data volumes when the ensemble is deleted. Default false. */
-    readonly retainDataOnDelete?: boolean;
-    /** Seconds, 10..3600, a gate waits for a server (or the whole ensemble) to serve before failing the update. Default 120. */
-    readonly rollTimeoutSeconds?: number;
-    /** Authentication; everything off by default. */
-    readonly auth?: ZooKeeperAuthArgs;
-}
-
-/** Authentication of an ensemble. Credentials are generated (random.RandomPassword) and stay the same across updates. */
-export interface ZooKeeperAuthArgs {
-    /**
-     * Servers authenticate each other with SASL DIGEST-MD5: a server without
-     * the generated quorum credentials cannot join or lead. Needs 3 or more
-     * servers. Default false.
-     */
-    readonly quorumSasl?: boolean;
-    /**
-     * Digest authentication for clients: a generated superuser (`super`,
-     * see `superUser`/`superPassword`), and a ClientAppService on this ensemble
-     * authenticates with its own generated user and protects its znodes with
-     * ACLs. Default false.
-     */
-    readonly clientDigest?: boolean;
-}
-
-/** One server as clients reach it on the ensemble network. */
-export interface ZooKeeperServerEndpoint {
-    /** The server's `myid`. */
-    readonly id: number;
-    /** Container name and host name on the ensemble network. */
-    readonly host: string;
-    /** Client port on that network. */
-    readonly clientPort: number;
-}
-
-/** Members of an ensemble: ids 1..size and their host names `<prefix>-<id>`. */
-export function computeServerEntries(prefix: string, size: number): ZooKeeperServerEntry[] {
-    return Array.from({ length: size }, (_, i) => ({ id: i + 1, host: `${prefix}-${i + 1}` }));
-}
-
-/** `host:2181,...`, resolvable on the ensemble network. */
-export function renderConnectionString(servers: readonly { host: string; clientPort?: number }[]): string {
-    return servers.map((s) => `${s.host}:${s.clientPort ?? CLIENT_PORT}`).join(",");
-}
-
-/** Host port of member `index` (1-based) when ports are published from `base`, else undefined. */
-export function computeHostPort(base: number | undefined, index: number): number | undefined {
-    return base === undefined ? undefined : base + index - 1;
-}
+export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 
 /**
  * A ZooKeeper ensemble of `size` servers on one Docker network.
@@ -164,7 +80,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         this.clientDigest = settings.auth.clientDigest;
         const labels = { stack, ensemble: prefix };
 
-        const auth = this.createCredentials(name);
+        const credentials = createEnsembleCredentials(name, this, { quorumSasl: this.quorumSasl, clientDigest: this.clientDigest });
+        const auth = credentials.nodeAuth;
+        this.superUser = credentials.superUser;
+        this.superPassword = credentials.superPassword;
         this.network =
             settings.networkName === undefined
                 ? new docker.Network(
@@ -231,28 +150,6 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             superPassword: this.superPassword,
             toolsImageId: this.toolsImageId,
         });
-    }
-
-    /**
-     * One set of credentials for the whole ensemble: every server gets the same files, so any
-     * server can lead and a replaced server rejoins with what the others expect. The passwords
-     * change only when these resources are replaced.
-     */
-    private createCredentials(name: string): ZooKeeperNodeAuth | undefined {
-        const nodeAuth: { jaasConfig?: pulumi.Output<string>; superDigestArgs?: pulumi.Output<string> } = {};
-        const password = (suffix: string) =>
-            new random.RandomPassword(`${name}-${suffix}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this });
-        if (this.quorumSasl) {
-            const quorumPassword = password("quorum-password");
-            nodeAuth.jaasConfig = pulumi.secret(quorumPassword.result.apply((pw) => renderJaasConfig({ user: QUORUM_USER, password: pw })));
-        }
-        if (this.clientDigest) {
-            const superPassword = password("super-password");
-            nodeAuth.superDigestArgs = pulumi.secret(superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })));
-            (this as { superUser?: pulumi.Output<string> }).superUser = pulumi.output(SUPER_USER);
-            (this as { superPassword?: pulumi.Output<string> }).superPassword = pulumi.secret(superPassword.result);
-        }
-        return nodeAuth.jaasConfig || nodeAuth.superDigestArgs ? nodeAuth : undefined;
     }
 
     /** The servers, each behind the roll gate of the one before it. */
@@ -334,9 +231,4 @@ function namePrefixOrThrow(name: string, stack: string): string {
             `name: ${JSON.stringify(name)} is not allowed: ${(error as Error).message}; set namePrefix instead`,
         ]);
     }
-}
-
-/** 12 hex characters identifying a set of container ids. */
-export function shortHash(text: string): string {
-    return createHash("sha256").update(text).digest("hex").substring(0, 12);
 }

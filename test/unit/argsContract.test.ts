@@ -39,11 +39,11 @@ test("every Args interface equals its schema's input type (tsc checks the consta
 
 /** The interfaces reachable from the components' Args, by the file that declares them. */
 const ARGS_INTERFACES: Readonly<Record<string, string[]>> = {
-    "components/zookeeper/zookeeperEnsemble.ts": ["ZooKeeperEnsembleArgs", "ZooKeeperAuthArgs", "ZooKeeperServerEndpoint"],
+    "components/zookeeper/ensembleArgs.ts": ["ZooKeeperEnsembleArgs", "ZooKeeperAuthArgs", "ZooKeeperServerEndpoint"],
     "components/zookeeper/zookeeperNode.ts": ["ZooKeeperNodeArgs", "ZooKeeperNodeAuth"],
     "components/zookeeper/zooCfg.ts": ["ZooCfgSettings", "ZooKeeperServerEntry"],
     "components/clientApp/clientAppService.ts": ["ClientAppServiceArgs", "ClientAppEnsemble"],
-    "components/monitoring/monitoringStack.ts": ["MonitoringStackArgs", "MonitoredEnsemble", "MonitoredApp"],
+    "components/monitoring/monitoringArgs.ts": ["MonitoringStackArgs", "MonitoredEnsemble", "MonitoredApp"],
     "components/shared/containerConventions.ts": ["ScrapeTarget"],
 };
 

@@ -1,0 +1,76 @@
+/**
+ * The arguments of ZooKeeperEnsemble, as documented plain data (see schema.ts for the rules they
+ * are checked against), and what it tells its clients about each server.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of a ZooKeeper ensemble. */
+export interface ZooKeeperEnsembleArgs {
+    /** Number of servers: an odd integer 1..255 (1 = standalone). Default 3. Changing it on a deployed ensemble is not supported. */
+    readonly size?: number;
+    /** ZooKeeper image reference, e.g. `zookeeper:3.9.4`; it must exist locally or be pullable. */
+    readonly image: string;
+    /** Name of an existing Docker network to join; by default the ensemble creates its own (`<prefix>-net`). */
+    readonly networkName?: pulumi.Input<string>;
+    /** Prefix of every Docker object name (lower-case letters, digits, single dashes; at most 40 characters); default `<component name>-<stack>`, e.g. `zk-dev`. */
+    readonly namePrefix?: string;
+    /** Milliseconds per tick, 100..60000. Default 2000. */
+    readonly tickTime?: number;
+    /** Ticks a follower may take to connect and sync to the leader, 1..1000. Default 10. */
+    readonly initLimit?: number;
+    /** Ticks a follower may lag behind the leader, 1..1000. Default 5. */
+    readonly syncLimit?: number;
+    /** Concurrent connections per client IP, 0..10000; 0 = unlimited. Default 60. */
+    readonly maxClientCnxns?: number;
+    /** Hours between purges of old snapshots and logs, 0..8760; 0 disables. Default 1. */
+    readonly autopurgeIntervalHours?: number;
+    /** Snapshots kept by the purge, 3..1000. Default 3. */
+    readonly autopurgeSnapRetainCount?: number;
+    /** Four-letter-word whitelist; must include `srvr`. Default `srvr,mntr`. */
+    readonly fourLetterWords?: string[];
+    /** Additional zoo.cfg keys with single-line values; managed keys are refused. */
+    readonly extraConfig?: { [key: string]: string };
+    /** Memory limit per server in MB, 128..65536; the heap is half of it. Default 512. */
+    readonly memoryMb?: number;
+    /** CPU limit per server, greater than 0 and at most 256, e.g. 1.5. Default unlimited. */
+    readonly cpus?: number;
+    /** Publish server i's client port on host port base+i-1 (1024..65535). Not published when unset. */
+    readonly clientHostPortBase?: number;
+    /** Publish server i's metrics port on host port base+i-1 (1024..65535). Not published when unset. */
+    readonly metricsHostPortBase?: number;
+    /** IPv4 address published ports bind to. Default 127.0.0.1. */
+    readonly hostIp?: string;
+    /** Keep the data volumes when the ensemble is deleted. Default false. */
+    readonly retainDataOnDelete?: boolean;
+    /** Seconds, 10..3600, a gate waits for a server (or the whole ensemble) to serve before failing the update. Default 120. */
+    readonly rollTimeoutSeconds?: number;
+    /** Authentication; everything off by default. */
+    readonly auth?: ZooKeeperAuthArgs;
+}
+
+/** Authentication of an ensemble. Credentials are generated (random.RandomPassword) and stay the same across updates. */
+export interface ZooKeeperAuthArgs {
+    /**
+     * Servers authenticate each other with SASL DIGEST-MD5: a server without
+     * the generated quorum credentials cannot join or lead. Needs 3 or more
+     * servers. Default false.
+     */
+    readonly quorumSasl?: boolean;
+    /**
+     * Digest authentication for clients: a generated superuser (`super`,
+     * see `superUser`/`superPassword`), and a ClientAppService on this ensemble
+     * authenticates with its own generated user and protects its znodes with
+     * ACLs. Default false.
+     */
+    readonly clientDigest?: boolean;
+}
+
+/** One server as clients reach it on the ensemble network. */
+export interface ZooKeeperServerEndpoint {
+    /** The server's `myid`. */
+    readonly id: number;
+    /** Container name and host name on the ensemble network. */
+    readonly host: string;
+    /** Client port on that network. */
+    readonly clientPort: number;
+}
