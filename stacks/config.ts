@@ -131,7 +131,7 @@ export const SECTION_SCHEMAS = {
 };
 
 /** Settings of the `zookeeper` section, defaults filled in. */
-export interface ZooKeeperConfig extends Omit<z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>, "namePrefix" | "networkName"> {}
+export type ZooKeeperConfig = Omit<z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>, "namePrefix" | "networkName">;
 export interface ClientAppConfig extends Omit<z.output<z.ZodObject<typeof clientAppFields>>, "namePrefix"> {
     enabled: boolean;
 }

@@ -66,7 +66,7 @@ export interface Credentials {
 
 const USER_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** Printable ASCII without space, quotes, backslash, ':' and ';': safe in JAAS, in `user:password` and in shell single quotes. */
-const PASSWORD_PATTERN = /^[!#-&(-9<-\[\]-~]{16,128}$/;
+const PASSWORD_PATTERN = /^[!#-&(-9<-[\]-~]{16,128}$/;
 
 /** Why a user name is refused for digest auth and JAAS files, or undefined. */
 export function userNameProblem(user: string): string | undefined {
