@@ -31,7 +31,7 @@ export { clientAppServiceArgsSchema } from "./components/clientApp/schema";
 export { monitoringStackArgsSchema } from "./components/monitoring/schema";
 
 // Renderers: the files and scripts the components deploy, as pure functions.
-export { type ZooCfgSettings, type ZooKeeperServerEntry, computeHeapMb, renderZooCfg } from "./components/zookeeper/zooCfg";
+export { type ZooCfgOptions, type ZooCfgSettings, type ZooKeeperServerEntry, computeHeapMb, renderZooCfg } from "./components/zookeeper/zooCfg";
 export { renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
 export { renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
 export { renderAclSyncScript } from "./components/clientApp/aclSyncScript";

@@ -22,7 +22,7 @@ export const RULES = Object.freeze({
     ensembleOddServerCount: "zookeeper-ensemble-odd-server-count",
 });
 
-import { LABEL_PREFIX, SERVER_COMPONENT } from "../components/shared/containerConventions";
+import { LABEL_PREFIX, LABEL_VALUES } from "../components/shared/containerConventions";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE } from "../components/shared/typeTokens";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
@@ -35,7 +35,7 @@ export const DEFAULT_ALLOWED_HOST_IPS: readonly string[] = Object.freeze(["127.0
 /** Label keys the components put on every server container (see containerConventions.ts). */
 export const COMPONENT_LABEL = `${LABEL_PREFIX}.component`;
 export const ENSEMBLE_LABEL = `${LABEL_PREFIX}.ensemble`;
-export { SERVER_COMPONENT };
+export const SERVER_COMPONENT = LABEL_VALUES.serverComponent;
 
 /** Env var names that say "I hold a secret". */
 export const SECRET_ENV_NAME = /PASSWORD|SECRET|TOKEN/i;
@@ -105,15 +105,25 @@ export function checkPublishedPorts(props: Props, allowedHostIps: readonly strin
     return problems;
 }
 
+/**
+ * A property that must be set: `missing` when it is absent, nothing to check when its value is not
+ * known yet (preview), else the value.
+ */
+function required(props: Props, key: string, missing: string): { problems: string[] } | { value: unknown } {
+    if (!(key in props)) {
+        return { problems: [missing] };
+    }
+    const value = known(() => props[key]);
+    return value === undefined ? { problems: [] } : { value };
+}
+
 /** A memory limit is set. */
 export function checkMemoryLimit(props: Props): string[] {
-    if (!("memory" in props)) {
-        return ["no memory limit: set memory (MB) so one container cannot take the host's memory"];
+    const read = required(props, "memory", "no memory limit: set memory (MB) so one container cannot take the host's memory");
+    if (!("value" in read)) {
+        return read.problems;
     }
-    const memory = known(() => props.memory);
-    if (memory === undefined) {
-        return [];
-    }
+    const memory = read.value;
     if (typeof memory !== "number" || !(memory > 0)) {
         return [`memory is ${JSON.stringify(memory)}: set a limit greater than 0 MB`];
     }
@@ -122,13 +132,11 @@ export function checkMemoryLimit(props: Props): string[] {
 
 /** The container runs as a non-root user. */
 export function checkNonRootUser(props: Props): string[] {
-    if (!("user" in props)) {
-        return ["no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000"];
+    const read = required(props, "user", "no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000");
+    if (!("value" in read)) {
+        return read.problems;
     }
-    const user = known(() => props.user);
-    if (user === undefined) {
-        return [];
-    }
+    const user = read.value;
     const name = String(user).split(":")[0].trim();
     if (name === "" || name === "0" || name === "root") {
         return [`user is ${JSON.stringify(user)}: run as a non-root uid:gid such as 1000:1000`];

@@ -6,7 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ACL_SYNC_ROLE, CONTAINER_USER } from "../shared/containerConventions";
+import { CONTAINER_USER, LABEL_VALUES } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { PASS_MARKER_HEALTHCHECK } from "../zookeeper/gates";
 import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/rollGates";
@@ -73,7 +73,7 @@ export function createAclSync(resourceName: string, spec: AclSyncSpec, opts: pul
             restart: "no",
             memoryMb: ACL_SYNC_MEMORY_MB,
             user: CONTAINER_USER,
-            labels: { ...spec.labels, role: ACL_SYNC_ROLE },
+            labels: { ...spec.labels, role: LABEL_VALUES.aclSyncRole },
         },
         { ...opts, deleteBeforeReplace: true },
     );

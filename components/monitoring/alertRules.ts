@@ -137,73 +137,54 @@ function quorumRules(settings: AlertRuleSettings): AlertRule[] {
     return rules;
 }
 
+/** A warning about one server, `{{ $labels.instance }}` in its summary. */
+function serverWarning(alert: string, expr: string, summary: string, description: string, forDuration: string | null = "5m"): AlertRule {
+    return {
+        alert,
+        expr,
+        // null, not undefined: undefined would take the default.
+        ...(forDuration === null ? {} : { for: forDuration }),
+        labels: { severity: "warning" },
+        annotations: { summary: `ZooKeeper server {{ $labels.instance }} ${summary}`, description },
+    };
+}
+
 /** Resource and latency warnings of every server. */
 function resourceRules(settings: AlertRuleSettings): AlertRule[] {
     const zk = ZK;
     return [
-        {
-            alert: "ZooKeeperOutstandingRequestsHigh",
-            expr: `outstanding_requests{${zk}} > ${settings.outstandingRequestsThreshold ?? 10}`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} is queueing requests",
-                description: "{{ $value }} requests are waiting; the server cannot keep up with its clients.",
-            },
-        },
-        {
-            alert: "ZooKeeperAvgLatencyHigh",
-            expr: `avg_latency{${zk}} > ${settings.avgLatencyThresholdMs ?? 100}`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} answers slowly",
-                description: "Average request latency is {{ $value }} ms.",
-            },
-        },
-        {
-            alert: "ZooKeeperFsyncTimeHigh",
-            expr:
-                `rate(fsynctime_sum{${zk}}[5m]) / rate(fsynctime_count{${zk}}[5m]) ` +
-                `> ${settings.fsyncTimeThresholdMs ?? 100}`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} has slow transaction log fsyncs",
-                description: "Average fsync time is {{ $value }} ms; slow disks delay every write and can cause leader elections.",
-            },
-        },
-        {
-            alert: "ZooKeeperElectionsHappening",
-            expr: `increase(election_time_count{${zk}}[5m]) > 0`,
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} took part in a leader election",
-                description: "Elections outside deployments point at crashing servers, network trouble or slow disks.",
-            },
-        },
-        {
-            alert: "ZooKeeperOpenFileDescriptorsHigh",
-            expr: `open_file_descriptor_count{${zk}} > ${settings.openFileDescriptorsThreshold ?? 2000}`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} holds many open files",
-                description: "{{ $value }} file descriptors are open.",
-            },
-        },
-        {
-            alert: "ZooKeeperJvmHeapHigh",
-            expr:
-                `jvm_memory_bytes_used{${zk},area="heap"} / jvm_memory_bytes_max{${zk},area="heap"} ` +
-                `> ${settings.heapUsageRatio ?? 0.8}`,
-            for: "5m",
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "ZooKeeper server {{ $labels.instance }} uses most of its heap",
-                description: "Heap usage is {{ $value | humanizePercentage }} of the maximum.",
-            },
-        },
+        serverWarning(
+            "ZooKeeperOutstandingRequestsHigh",
+            `outstanding_requests{${zk}} > ${settings.outstandingRequestsThreshold ?? 10}`,
+            "is queueing requests",
+            "{{ $value }} requests are waiting; the server cannot keep up with its clients.",
+        ),
+        serverWarning("ZooKeeperAvgLatencyHigh", `avg_latency{${zk}} > ${settings.avgLatencyThresholdMs ?? 100}`, "answers slowly", "Average request latency is {{ $value }} ms."),
+        serverWarning(
+            "ZooKeeperFsyncTimeHigh",
+            `rate(fsynctime_sum{${zk}}[5m]) / rate(fsynctime_count{${zk}}[5m]) > ${settings.fsyncTimeThresholdMs ?? 100}`,
+            "has slow transaction log fsyncs",
+            "Average fsync time is {{ $value }} ms; slow disks delay every write and can cause leader elections.",
+        ),
+        serverWarning(
+            "ZooKeeperElectionsHappening",
+            `increase(election_time_count{${zk}}[5m]) > 0`,
+            "took part in a leader election",
+            "Elections outside deployments point at crashing servers, network trouble or slow disks.",
+            null,
+        ),
+        serverWarning(
+            "ZooKeeperOpenFileDescriptorsHigh",
+            `open_file_descriptor_count{${zk}} > ${settings.openFileDescriptorsThreshold ?? 2000}`,
+            "holds many open files",
+            "{{ $value }} file descriptors are open.",
+        ),
+        serverWarning(
+            "ZooKeeperJvmHeapHigh",
+            `jvm_memory_bytes_used{${zk},area="heap"} / jvm_memory_bytes_max{${zk},area="heap"} > ${settings.heapUsageRatio ?? 0.8}`,
+            "uses most of its heap",
+            "Heap usage is {{ $value | humanizePercentage }} of the maximum.",
+        ),
     ];
 }
 

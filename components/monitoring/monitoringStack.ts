@@ -50,6 +50,22 @@ const GRAFANA_ENVS: readonly string[] = Object.freeze([
     "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
 ]);
 
+/** What differs between the monitoring services. */
+interface ServiceSpec {
+    image: string;
+    command?: string[];
+    envs?: string[];
+    uploads: { file: string; content: pulumi.Input<string> }[];
+    /** Where the service keeps its data, on a volume of its own. */
+    dataPath: string;
+    /** The networks to join; default the monitoring network, with the host name as alias. */
+    networks?: pulumi.Input<{ name: pulumi.Input<string>; aliases: string[] }[]>;
+    port: number;
+    hostPort?: number;
+    memoryMb: number;
+    user: string;
+}
+
 /**
  * Prometheus, Alertmanager and optionally Grafana, configured to scrape every
  * ZooKeeper server and client app replica and to alert on ZooKeeper's health.
@@ -88,55 +104,57 @@ export class MonitoringStack extends pulumi.ComponentResource {
             .all(settings.apps.map((a, i) => check(`apps.${i}.metricsTargets`, scrapeTargetsField(), a.metricsTargets)))
             .apply((lists) => lists.flat());
         const network = settings.networkName === undefined ? ensembles[0].networkName : check("networkName", networkNameField(), settings.networkName);
-        const common = {
-            restart: "unless-stopped",
-            stopTimeout: 15,
-            destroyGraceSeconds: 15,
-        };
         const url = (port: number | undefined) => pulumi.output(port === undefined ? undefined : `http://${hostIp}:${port}`);
-        const image = (key: string, imageName: string) =>
-            new docker.RemoteImage(`${name}-${key}-image`, { name: imageName, keepLocally: true }, { parent: this });
-        const volume = (key: string) =>
-            new docker.Volume(`${name}-${key}-data`, { name: `${prefix}-${key}-data`, labels: renderLabels({ stack, component: key }) }, { parent: this });
+        const host = (key: string) => `${prefix}-${key}`;
+        // One monitoring service: its image, its data volume and its container, alike but for what `spec` says.
+        const service = (key: string, spec: ServiceSpec, opts: pulumi.CustomResourceOptions = {}) => {
+            const image = new docker.RemoteImage(`${name}-${key}-image`, { name: spec.image, keepLocally: true }, { parent: this });
+            const volume = new docker.Volume(`${name}-${key}-data`, { name: `${prefix}-${key}-data`, labels: renderLabels({ stack, component: key }) }, { parent: this });
+            return hardenedContainer(
+                `${name}-${key}`,
+                {
+                    name: host(key),
+                    hostname: host(key),
+                    image: image.imageId,
+                    ...(spec.command ? { command: spec.command } : {}),
+                    ...(spec.envs ? { envs: spec.envs } : {}),
+                    uploads: spec.uploads,
+                    volumes: [{ volumeName: volume.name, containerPath: spec.dataPath }],
+                    networksAdvanced: spec.networks ?? [{ name: network, aliases: [host(key)] }],
+                    ports: computePortBindings([{ internal: spec.port, external: spec.hostPort }], hostIp),
+                    memoryMb: spec.memoryMb,
+                    user: spec.user,
+                    labels: { stack, component: key },
+                    restart: "unless-stopped",
+                    stopTimeout: 15,
+                    destroyGraceSeconds: 15,
+                },
+                { parent: this, deleteBeforeReplace: true, ...opts },
+            );
+        };
 
-        // Alertmanager
-        const alertmanagerHost = `${prefix}-alertmanager`;
         const webhookUrl = settings.alertWebhookUrl === undefined ? undefined : check("alertWebhookUrl", webhookUrlField(), settings.alertWebhookUrl, true);
-        const alertmanagerConfig = pulumi.output(webhookUrl).apply((url) => renderAlertmanagerConfig({ webhookUrl: url }));
-        this.alertmanager = hardenedContainer(
-            `${name}-alertmanager`,
-            {
-                name: alertmanagerHost,
-                hostname: alertmanagerHost,
-                image: image("alertmanager", settings.alertmanagerImage).imageId,
-                command: [
-                    `--config.file=${ALERTMANAGER_CONFIG_FILE}`,
-                    "--storage.path=/alertmanager",
-                    // A single instance: no gossip port, no peer discovery.
-                    "--cluster.listen-address=",
-                ],
-                // The webhook URL often carries a token, so the whole file is a secret.
-                uploads: [{ file: ALERTMANAGER_CONFIG_FILE, content: pulumi.secret(alertmanagerConfig) }],
-                volumes: [{ volumeName: volume("alertmanager").name, containerPath: "/alertmanager" }],
-                networksAdvanced: [{ name: network, aliases: [alertmanagerHost] }],
-                ports: computePortBindings([{ internal: ALERTMANAGER_PORT, external: settings.alertmanagerHostPort }], hostIp),
-                memoryMb: settings.alertmanagerMemoryMb,
-                user: NOBODY,
-                labels: { stack, component: "alertmanager" },
-                ...common,
-            },
-            { parent: this, deleteBeforeReplace: true },
-        );
+        const alertmanagerConfig = pulumi.output(webhookUrl).apply((webhook) => renderAlertmanagerConfig({ webhookUrl: webhook }));
+        this.alertmanager = service("alertmanager", {
+            image: settings.alertmanagerImage,
+            // A single instance: no gossip port, no peer discovery.
+            command: [`--config.file=${ALERTMANAGER_CONFIG_FILE}`, "--storage.path=/alertmanager", "--cluster.listen-address="],
+            // The webhook URL often carries a token, so the whole file is a secret.
+            uploads: [{ file: ALERTMANAGER_CONFIG_FILE, content: pulumi.secret(alertmanagerConfig) }],
+            dataPath: "/alertmanager",
+            port: ALERTMANAGER_PORT,
+            hostPort: settings.alertmanagerHostPort,
+            memoryMb: settings.alertmanagerMemoryMb,
+            user: NOBODY,
+        });
 
-        // Prometheus
-        const prometheusHost = `${prefix}-prometheus`;
         const zookeeperTargets = pulumi.all(ensembles.map((e) => e.metricsTargets)).apply((lists) => lists.flat());
         const prometheusConfig = pulumi.all([zookeeperTargets, appTargets]).apply(([zkTargets, apps]) =>
             renderPrometheusConfig({
                 scrapeInterval: settings.scrapeInterval,
                 zookeeperTargets: zkTargets,
                 appTargets: apps,
-                alertmanagerAddress: `${alertmanagerHost}:${ALERTMANAGER_PORT}`,
+                alertmanagerAddress: `${host("alertmanager")}:${ALERTMANAGER_PORT}`,
                 externalLabels: { stack },
             }),
         );
@@ -147,65 +165,51 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 includeClientApp: settings.apps.length > 0,
             }),
         );
-        // Prometheus has to reach every ensemble, so it joins each network once.
-        const networks = pulumi
-            .all([network, ...ensembles.map((e) => e.networkName)])
-            .apply((names) => names.filter((n, i) => names.indexOf(n) === i).map((n) => ({ name: n, aliases: [prometheusHost] })));
-        this.prometheus = hardenedContainer(
-            `${name}-prometheus`,
-            {
-                name: prometheusHost,
-                hostname: prometheusHost,
-                image: image("prometheus", settings.prometheusImage).imageId,
-                command: [
-                    `--config.file=${PROMETHEUS_CONFIG_FILE}`,
-                    "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${settings.retention}`,
-                    "--web.enable-lifecycle",
-                ],
-                uploads: [
-                    { file: PROMETHEUS_CONFIG_FILE, content: prometheusConfig },
-                    { file: ALERT_RULES_FILE, content: alertRules },
-                ],
-                volumes: [{ volumeName: volume("prometheus").name, containerPath: "/prometheus" }],
-                networksAdvanced: networks,
-                ports: computePortBindings([{ internal: PROMETHEUS_PORT, external: settings.prometheusHostPort }], hostIp),
-                memoryMb: settings.prometheusMemoryMb,
-                user: NOBODY,
-                labels: { stack, component: "prometheus" },
-                ...common,
-            },
-            { parent: this, deleteBeforeReplace: true },
-        );
-
+        this.prometheus = service("prometheus", {
+            image: settings.prometheusImage,
+            command: [
+                `--config.file=${PROMETHEUS_CONFIG_FILE}`,
+                "--storage.tsdb.path=/prometheus",
+                `--storage.tsdb.retention.time=${settings.retention}`,
+                "--web.enable-lifecycle",
+            ],
+            uploads: [
+                { file: PROMETHEUS_CONFIG_FILE, content: prometheusConfig },
+                { file: ALERT_RULES_FILE, content: alertRules },
+            ],
+            dataPath: "/prometheus",
+            // Prometheus has to reach every ensemble, so it joins each network once.
+            networks: pulumi
+                .all([network, ...ensembles.map((e) => e.networkName)])
+                .apply((names) => names.filter((n, i) => names.indexOf(n) === i).map((n) => ({ name: n, aliases: [host("prometheus")] }))),
+            port: PROMETHEUS_PORT,
+            hostPort: settings.prometheusHostPort,
+            memoryMb: settings.prometheusMemoryMb,
+            user: NOBODY,
+        });
         this.prometheusUrl = url(settings.prometheusHostPort);
         this.alertmanagerUrl = url(settings.alertmanagerHostPort);
 
         if (settings.grafanaEnabled) {
             const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this });
-            const grafanaHost = `${prefix}-grafana`;
-            this.grafana = hardenedContainer(
-                `${name}-grafana`,
+            this.grafana = service(
+                "grafana",
                 {
-                    name: grafanaHost,
-                    hostname: grafanaHost,
-                    image: image("grafana", settings.grafanaImage!).imageId,
+                    image: settings.grafanaImage!,
                     envs: [...GRAFANA_ENVS],
                     uploads: [
                         { file: GRAFANA_PASSWORD_FILE, content: pulumi.secret(password.result) },
-                        { file: GRAFANA_DATASOURCE_FILE, content: renderGrafanaDatasource(`http://${prometheusHost}:${PROMETHEUS_PORT}`) },
+                        { file: GRAFANA_DATASOURCE_FILE, content: renderGrafanaDatasource(`http://${host("prometheus")}:${PROMETHEUS_PORT}`) },
                         { file: GRAFANA_DASHBOARD_PROVIDER_FILE, content: renderDashboardProvider() },
                         { file: GRAFANA_DASHBOARD_FILE, content: JSON.stringify(renderZooKeeperDashboard(), null, 2) },
                     ],
-                    volumes: [{ volumeName: volume("grafana").name, containerPath: "/var/lib/grafana" }],
-                    networksAdvanced: [{ name: network, aliases: [grafanaHost] }],
-                    ports: computePortBindings([{ internal: GRAFANA_PORT, external: settings.grafanaHostPort }], hostIp),
+                    dataPath: "/var/lib/grafana",
+                    port: GRAFANA_PORT,
+                    hostPort: settings.grafanaHostPort,
                     memoryMb: settings.grafanaMemoryMb,
                     user: GRAFANA_USER,
-                    labels: { stack, component: "grafana" },
-                    ...common,
                 },
-                { parent: this, deleteBeforeReplace: true, dependsOn: [this.prometheus] },
+                { dependsOn: [this.prometheus] },
             );
             this.grafanaUrl = url(settings.grafanaHostPort);
             this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -15,19 +15,20 @@ export const CONTAINER_USER = "1000:1000";
 /** Label prefix shared by every container, network and volume this package creates. */
 export const LABEL_PREFIX = "zookeeper-docker";
 
-/** `component` label of the ZooKeeper server containers. */
-export const SERVER_COMPONENT = "zookeeper";
-/** `component` label of the one-shot gate containers (see rollGates.ts). */
-export const ROLL_GATE_COMPONENT = "roll-gate";
-export const READY_GATE_COMPONENT = "ready-gate";
-/** `role` label of the client app's one-shot ACL sync container. */
-export const ACL_SYNC_ROLE = "acl-sync";
+/** Values of the `component` label (the gates are one-shot, see rollGates.ts) and of the `role` label. */
+export const LABEL_VALUES = Object.freeze({
+    serverComponent: "zookeeper",
+    rollGateComponent: "roll-gate",
+    readyGateComponent: "ready-gate",
+    /** The client app's one-shot ACL sync container. */
+    aclSyncRole: "acl-sync",
+});
 /**
  * Labels of the containers that exit by design once they have passed. Everything
  * else (servers, app replicas, monitoring) is expected to keep running.
  */
-export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([ROLL_GATE_COMPONENT, READY_GATE_COMPONENT]);
-export const ONE_SHOT_ROLES: readonly string[] = Object.freeze([ACL_SYNC_ROLE]);
+export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([LABEL_VALUES.rollGateComponent, LABEL_VALUES.readyGateComponent]);
+export const ONE_SHOT_ROLES: readonly string[] = Object.freeze([LABEL_VALUES.aclSyncRole]);
 
 /** json-file with rotation: Docker's default driver keeps logs forever otherwise. */
 export const LOG_DRIVER = "json-file";

@@ -67,17 +67,26 @@ export function allowedAt(schema: z.ZodType, path: readonly PropertyKey[]): stri
     let current: z.ZodType | undefined = schema;
     let found: string | undefined;
     for (const segment of path) {
-        const object: z.ZodObject | undefined = layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
-        if (object === undefined || typeof segment !== "string") {
-            break;
-        }
-        current = object.shape[segment] as z.ZodType | undefined;
+        current = childOf(current, segment);
         if (current === undefined) {
             break;
         }
         found = allowedOf(current) ?? found;
     }
     return found;
+}
+
+/** The schema of `segment` inside `schema`: an object's field or an array's element. */
+function childOf(schema: z.ZodType | undefined, segment: PropertyKey): z.ZodType | undefined {
+    for (const layer of layers(schema)) {
+        if (layer instanceof z.ZodObject && typeof segment === "string") {
+            return layer.shape[segment] as z.ZodType | undefined;
+        }
+        if (layer instanceof z.ZodArray && typeof segment === "number") {
+            return layer.element as z.ZodType;
+        }
+    }
+    return undefined;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

@@ -3,9 +3,10 @@
  * are checked against), and what it tells its clients about each server.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ZooCfgOptions } from "./zooCfg";
 
 /** Arguments of a ZooKeeper ensemble. */
-export interface ZooKeeperEnsembleArgs {
+export interface ZooKeeperEnsembleArgs extends ZooCfgOptions {
     /** Number of servers: an odd integer 1..255 (1 = standalone). Default 3. Changing it on a deployed ensemble is not supported. */
     readonly size?: number;
     /** ZooKeeper image reference, e.g. `zookeeper:3.9.4`; it must exist locally or be pullable. */
@@ -14,22 +15,6 @@ export interface ZooKeeperEnsembleArgs {
     readonly networkName?: pulumi.Input<string>;
     /** Prefix of every Docker object name (lower-case letters, digits, single dashes; at most 40 characters); default `<component name>-<stack>`, e.g. `zk-dev`. */
     readonly namePrefix?: string;
-    /** Milliseconds per tick, 100..60000. Default 2000. */
-    readonly tickTime?: number;
-    /** Ticks a follower may take to connect and sync to the leader, 1..1000. Default 10. */
-    readonly initLimit?: number;
-    /** Ticks a follower may lag behind the leader, 1..1000. Default 5. */
-    readonly syncLimit?: number;
-    /** Concurrent connections per client IP, 0..10000; 0 = unlimited. Default 60. */
-    readonly maxClientCnxns?: number;
-    /** Hours between purges of old snapshots and logs, 0..8760; 0 disables. Default 1. */
-    readonly autopurgeIntervalHours?: number;
-    /** Snapshots kept by the purge, 3..1000. Default 3. */
-    readonly autopurgeSnapRetainCount?: number;
-    /** Four-letter-word whitelist; must include `srvr`. Default `srvr,mntr`. */
-    readonly fourLetterWords?: string[];
-    /** Additional zoo.cfg keys with single-line values; managed keys are refused. */
-    readonly extraConfig?: { [key: string]: string };
     /** Memory limit per server in MB, 128..65536; the heap is half of it. Default 512. */
     readonly memoryMb?: number;
     /** CPU limit per server, greater than 0 and at most 256, e.g. 1.5. Default unlimited. */

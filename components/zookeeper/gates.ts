@@ -30,7 +30,7 @@ export const GATE_MEMORY_MB = 32;
 export interface GateSpec {
     /** Container name, made unique per run by the caller (a suffix from the targets' ids). */
     containerName: pulumi.Input<string>;
-    /** `component` label: ROLL_GATE_COMPONENT or READY_GATE_COMPONENT. */
+    /** `component` label: LABEL_VALUES.rollGateComponent or readyGateComponent. */
     component: string;
     script: string;
     /** The target container ids; a change replaces the gate, which makes it run again. */

@@ -60,6 +60,11 @@ const readyGateSettingsSchema = z.strictObject({
     timeoutSeconds: rollTimeoutSecondsField(),
 });
 
+/** Shell variable assignments, in the order given; values are already quoted where needed. */
+function assignments(values: Readonly<Record<string, string>>): string[] {
+    return Object.entries(values).map(([name, value]) => `${name}=${value}`);
+}
+
 /** Functions both scripts share: ask a server for its mode, and pass. */
 function preamble(): string[] {
     return [
@@ -91,9 +96,7 @@ export function renderRollGateScript(settings: RollGateSettings): string {
     }
     return [
         ...preamble(),
-        `target=${settings.target}`,
-        `peers="${settings.peers.join(" ")}"`,
-        `timeout=${settings.timeoutSeconds}`,
+        ...assignments({ target: settings.target, peers: `"${settings.peers.join(" ")}"`, timeout: String(settings.timeoutSeconds) }),
         'serving_peer=""',
         "for p in $peers; do",
         '  case "$(mode_of "$p")" in leader|follower) serving_peer="$p"; break;; esac',
@@ -125,8 +128,7 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
     const standalone = settings.servers.length === 1;
     return [
         ...preamble(),
-        `servers="${settings.servers.join(" ")}"`,
-        `timeout=${settings.timeoutSeconds}`,
+        ...assignments({ servers: `"${settings.servers.join(" ")}"`, timeout: String(settings.timeoutSeconds) }),
         "deadline=$((SECONDS + timeout))",
         'status=""',
         "while [ $SECONDS -lt $deadline ]; do",

@@ -69,6 +69,16 @@ export const zooCfgFields = {
         .prefault({}),
 };
 
+/** What each server container gets, in an ensemble or alone. */
+const serverResourceFields = {
+    memoryMb: memoryMb(128, 65536).prefault(DEFAULT_SERVER_MEMORY_MB),
+    cpus: allowing(z.number().gt(0).max(256), "must be a number of CPUs greater than 0 and at most 256").optional(),
+};
+const serverPlacementFields = {
+    hostIp: hostIp().prefault("127.0.0.1"),
+    retainDataOnDelete: flag().prefault(false),
+};
+
 /** The fields of ZooKeeperEnsembleArgs, for the component and the stack configuration. */
 export const zooKeeperEnsembleArgsShape = {
     size: allowing(
@@ -84,12 +94,10 @@ export const zooKeeperEnsembleArgsShape = {
     networkName: inputOf(networkNameField()).optional(),
     namePrefix: namePrefix().optional(),
     ...zooCfgFields,
-    memoryMb: memoryMb(128, 65536).prefault(DEFAULT_SERVER_MEMORY_MB),
-    cpus: allowing(z.number().gt(0).max(256), "must be a number of CPUs greater than 0 and at most 256").optional(),
+    ...serverResourceFields,
     clientHostPortBase: hostPort().optional(),
     metricsHostPortBase: hostPort().optional(),
-    hostIp: hostIp().prefault("127.0.0.1"),
-    retainDataOnDelete: flag().prefault(false),
+    ...serverPlacementFields,
     rollTimeoutSeconds: rollTimeoutSecondsField().prefault(DEFAULT_ROLL_TIMEOUT_SECONDS),
     auth: zooKeeperAuthArgsSchema.prefault({}),
 };
@@ -162,12 +170,10 @@ export const zooKeeperNodeArgsSchema = z
         hostname: dockerHostName(),
         networkName: inputOf(networkNameField()),
         zooCfg: zooCfgSettingsSchema,
-        memoryMb: memoryMb(128, 65536).prefault(DEFAULT_SERVER_MEMORY_MB),
-        cpus: allowing(z.number().gt(0).max(256), "must be a number of CPUs greater than 0 and at most 256").optional(),
+        ...serverResourceFields,
         clientHostPort: hostPort().optional(),
         metricsHostPort: hostPort().optional(),
-        hostIp: hostIp().prefault("127.0.0.1"),
-        retainDataOnDelete: flag().prefault(false),
+        ...serverPlacementFields,
         labels: allowing(z.record(z.string(), z.string()), "must be a map of label names to string values").optional(),
         auth: zooKeeperNodeAuthSchema.optional(),
     })

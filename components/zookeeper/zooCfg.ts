@@ -38,29 +38,30 @@ export interface ZooKeeperServerEntry {
  */
 export const DEFAULT_SNAP_COUNT = 10000;
 
-/**
- * Everything zoo.cfg is rendered from; unset fields take the defaults of zooCfgSettingsSchema
- * (the same as ZooKeeperEnsembleArgs').
- */
-export interface ZooCfgSettings {
-    /** Milliseconds per tick. Default 2000. */
+/** The zoo.cfg settings an ensemble's servers share; unset fields take the schema's defaults. */
+export interface ZooCfgOptions {
+    /** Milliseconds per tick, 100..60000. Default 2000. */
     readonly tickTime?: number;
-    /** Ticks a follower may take to connect and sync to the leader. Default 10. */
+    /** Ticks a follower may take to connect and sync to the leader, 1..1000. Default 10. */
     readonly initLimit?: number;
-    /** Ticks a follower may lag behind the leader. Default 5. */
+    /** Ticks a follower may lag behind the leader, 1..1000. Default 5. */
     readonly syncLimit?: number;
-    /** Concurrent connections per client IP; 0 = unlimited. Default 60. */
+    /** Concurrent connections per client IP, 0..10000; 0 = unlimited. Default 60. */
     readonly maxClientCnxns?: number;
-    /** Hours between purges of old snapshots and logs; 0 disables. Default 1. */
+    /** Hours between purges of old snapshots and logs, 0..8760; 0 disables. Default 1. */
     readonly autopurgeIntervalHours?: number;
-    /** Snapshots kept by the purge, at least 3. Default 3. */
+    /** Snapshots kept by the purge, 3..1000. Default 3. */
     readonly autopurgeSnapRetainCount?: number;
     /** Four-letter-word whitelist; must include `srvr`. Default `srvr,mntr`. */
     readonly fourLetterWords?: string[];
+    /** Additional zoo.cfg keys with single-line values; managed keys are refused. */
+    readonly extraConfig?: { [key: string]: string };
+}
+
+/** Everything zoo.cfg is rendered from: the shared settings, the members and quorum authentication. */
+export interface ZooCfgSettings extends ZooCfgOptions {
     /** All members, including the server this file is for. One entry means standalone. */
     readonly servers: ZooKeeperServerEntry[];
-    /** Additional keys; must not name a managed key (see MANAGED_ZOO_CFG_KEYS). */
-    readonly extraConfig?: { [key: string]: string };
     /**
      * Servers authenticate each other with SASL DIGEST-MD5 (QUORUM_SASL_ZOO_CFG);
      * needs the JAAS file and JVM flags of zookeeperAuth.ts. Not for a

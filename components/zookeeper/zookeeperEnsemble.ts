@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { READY_GATE_COMPONENT, ROLL_GATE_COMPONENT, ScrapeTarget, computeNamePrefix, renderLabels } from "../shared/containerConventions";
+import { LABEL_VALUES, ScrapeTarget, computeNamePrefix, renderLabels } from "../shared/containerConventions";
 import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/contract";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, withLegacyAlias } from "../shared/typeTokens";
 import { createGate } from "./gates";
@@ -109,7 +109,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             `${name}-ready-gate`,
             {
                 containerName: pulumi.all(allIds).apply((ids) => `${prefix}-ready-${shortHash(ids.join(","))}`),
-                component: READY_GATE_COMPONENT,
+                component: LABEL_VALUES.readyGateComponent,
                 script: renderReadyGateScript({ servers: servers.map((s) => s.host), timeoutSeconds: settings.rollTimeoutSeconds }),
                 targetEnv: pulumi.all(allIds).apply((ids) => `TARGET_CONTAINER_IDS=${ids.join(",")}`),
                 imageId: this.toolsImageId,
@@ -202,7 +202,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                     {
                         // The id suffix makes each replacement a new container name.
                         containerName: pulumi.interpolate`${this.namePrefix}-gate-${server.id}-${targetId.apply((id) => id.substring(0, 12))}`,
-                        component: ROLL_GATE_COMPONENT,
+                        component: LABEL_VALUES.rollGateComponent,
                         script: renderRollGateScript({
                             target: server.host,
                             peers: servers.filter((s) => s.id !== server.id).map((s) => s.host),

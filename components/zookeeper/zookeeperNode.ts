@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CONTAINER_USER, SERVER_COMPONENT, computePortBindings, renderLabels } from "../shared/containerConventions";
+import { CONTAINER_USER, LABEL_VALUES, computePortBindings, renderLabels } from "../shared/containerConventions";
 import { allowing, checkedInput, parseArgs } from "../shared/contract";
 import { imageReference } from "../shared/fields";
 import { hardenedContainer } from "../shared/hardenedContainer";
@@ -120,7 +120,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
         const stack = pulumi.getStack();
         const labels = {
             stack,
-            component: SERVER_COMPONENT,
+            component: LABEL_VALUES.serverComponent,
             "server-id": String(settings.serverId),
             ...settings.labels,
         };

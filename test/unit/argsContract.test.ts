@@ -41,7 +41,7 @@ test("every Args interface equals its schema's input type (tsc checks the consta
 const ARGS_INTERFACES: Readonly<Record<string, string[]>> = {
     "components/zookeeper/ensembleArgs.ts": ["ZooKeeperEnsembleArgs", "ZooKeeperAuthArgs", "ZooKeeperServerEndpoint"],
     "components/zookeeper/zookeeperNode.ts": ["ZooKeeperNodeArgs", "ZooKeeperNodeAuth"],
-    "components/zookeeper/zooCfg.ts": ["ZooCfgSettings", "ZooKeeperServerEntry"],
+    "components/zookeeper/zooCfg.ts": ["ZooCfgOptions", "ZooCfgSettings", "ZooKeeperServerEntry"],
     "components/clientApp/clientAppService.ts": ["ClientAppServiceArgs", "ClientAppEnsemble"],
     "components/monitoring/monitoringArgs.ts": ["MonitoringStackArgs", "MonitoredEnsemble", "MonitoredApp"],
     "components/shared/containerConventions.ts": ["ScrapeTarget"],

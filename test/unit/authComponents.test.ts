@@ -17,8 +17,10 @@ import {
 const mocks: RecordingMocks = setupMocks("dev");
 
 import { ClientAppService } from "../../components/clientApp/clientAppService";
+import { CLIENT_APP_SERVICE_TYPE, ZOOKEEPER_ENSEMBLE_TYPE } from "../../components/shared/typeTokens";
 import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeper/zookeeperEnsemble";
-import { computeDigestId, renderAppAcl, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeper/zookeeperAuth";
+import { renderAppAcl } from "../../components/clientApp/aclSyncScript";
+import { computeDigestId, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeper/zookeeperAuth";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";
 import { rawConfig } from "./stackFiles";
@@ -83,8 +85,8 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
             // Inputs that never change with the servers' settings: a roll does not regenerate them.
             expect(p.inputs).toEqual({ length: 32, special: false });
         }
-        const ensembleUrn = b.mine.find((r) => r.type === "zookeeper-docker:index:ZooKeeperEnsemble")!.urn;
-        const appUrn = b.mine.find((r) => r.type === "zookeeper-docker:index:ClientAppService")!.urn;
+        const ensembleUrn = b.mine.find((r) => r.type === ZOOKEEPER_ENSEMBLE_TYPE)!.urn;
+        const appUrn = b.mine.find((r) => r.type === CLIENT_APP_SERVICE_TYPE)!.urn;
         expect(b.passwords.find((p) => p.name === "zka-quorum-password")!.parentUrn).toBe(ensembleUrn);
         expect(b.passwords.find((p) => p.name === "zka-super-password")!.parentUrn).toBe(ensembleUrn);
         expect(b.passwords.find((p) => p.name === "zkaapp-zookeeper-password")!.parentUrn).toBe(appUrn);
@@ -157,7 +159,10 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         expect(sync.dependencies).toContain(readyGateUrn);
         for (const replica of b.replicas) {
             expect(replica.dependencies).toEqual(expect.arrayContaining([readyGateUrn, sync.urn]));
+            // Ordering only: a replaced gate must not replace the app.
+            expect(Object.values(replica.propertyDependencies).flat()).not.toContain(readyGateUrn);
         }
+        expect(Object.values(sync.propertyDependencies).flat()).not.toContain(readyGateUrn);
         const secrets = upload(sync, "/run/secrets/zookeeper_acl_sync");
         expect(secrets).toContain(`SUPER_AUTH='super:${superPassword}'`);
         expect(secrets).toContain(`APP_ACL='${renderAppAcl({ user: "zkaapp-dev", password: appPassword })}'`);
@@ -172,11 +177,15 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         expect(sync.inputs.image).toBe(b.servers[0].inputs.image);
     });
 
-    it("exposes the superuser and app credentials as secret outputs", async () => {
-        expect(await isSecret(b.ensemble.superCredentials!)).toBe(true);
-        expect(await resolve(b.ensemble.superCredentials!)).toBe(`super:${superPassword}`);
-        expect(await isSecret(b.app.zookeeperCredentials!)).toBe(true);
-        expect(await resolve(b.app.zookeeperCredentials!)).toBe(`zkaapp-dev:${appPassword}`);
+    it("exposes the superuser and app users, and their passwords as secret outputs", async () => {
+        expect(await resolve(b.ensemble.superUser!)).toBe("super");
+        expect(await isSecret(b.ensemble.superPassword!)).toBe(true);
+        expect(await resolve(b.ensemble.superPassword!)).toBe(superPassword);
+        expect(await resolve(b.app.zookeeperUser!)).toBe("zkaapp-dev");
+        expect(await isSecret(b.app.zookeeperPassword!)).toBe(true);
+        expect(await resolve(b.app.zookeeperPassword!)).toBe(appPassword);
+        expect(b.ensemble.quorumSasl).toBe(true);
+        expect(b.ensemble.clientDigest).toBe(true);
     });
 });
 
@@ -205,8 +214,10 @@ describe("only quorumSasl", () => {
     it("has the JAAS file but no superuser, no app credentials and no ACL sync", async () => {
         const b = await build("zkq", { auth: { quorumSasl: true } });
         expect(b.passwords.map((p) => p.name)).toEqual(["zkq-quorum-password"]);
-        expect(b.ensemble.superCredentials).toBeUndefined();
-        expect(b.app.zookeeperCredentials).toBeUndefined();
+        expect(b.ensemble.superUser).toBeUndefined();
+        expect(b.ensemble.superPassword).toBeUndefined();
+        expect(b.app.zookeeperUser).toBeUndefined();
+        expect(b.app.zookeeperPassword).toBeUndefined();
         expect(b.aclSync).toBeUndefined();
         for (const replica of b.replicas) {
             expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBeUndefined();
@@ -231,12 +242,23 @@ describe("auth off (the default)", () => {
         }
     });
 
-    it("refuses quorum SASL on a standalone server before registering anything", () => {
+    it("refuses quorum SASL on a standalone server before registering anything", async () => {
+        // Registrations reach the mocks asynchronously: wait for earlier ones before counting, and
+        // for any the refused constructor might have started before looking.
+        await mocks.settle();
         const before = mocks.registrations.length;
+        const registeredSince = () => mocks.registrations.slice(before).map((r) => r.name);
         expect(() => new ZooKeeperEnsemble("zks", { image: "zookeeper:3.9.4", size: 1, auth: { quorumSasl: true } })).toThrow(
-            "auth.quorumSasl is not allowed with size 1",
+            'ZooKeeperEnsemble "zks": invalid arguments (1 problem):\n' +
+                "  - auth.quorumSasl: true is not allowed: must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
         );
-        expect(mocks.registrations.length).toBe(before);
+        await mocks.settle();
+        expect(registeredSince()).toEqual([]);
+        // The same check sees what an accepted constructor registers, so it can fail.
+        const accepted = new ZooKeeperEnsemble("zks", { image: "zookeeper:3.9.4", size: 1 });
+        await resolve(accepted.readyGate.id);
+        await mocks.settle();
+        expect(registeredSince()).toEqual(expect.arrayContaining(["zks", "zks-network", "zks-image", "zks-1", "zks-ready-gate"]));
     });
 });
 
@@ -312,7 +334,7 @@ describe("config zookeeper.auth", () => {
 
     it("refuses quorum SASL for a standalone server", () => {
         expect(problems({ zookeeper: { size: 1, auth: { quorumSasl: true } } })).toEqual([
-            "zookeeper.auth.quorumSasl: true is not allowed: must be false with zookeeper.size 1: a standalone server has no quorum to authenticate",
+            "zookeeper.auth.quorumSasl: true is not allowed: must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
         ]);
         expect(problems({ zookeeper: { size: 1, auth: { clientDigest: true } } })).toEqual([]);
     });

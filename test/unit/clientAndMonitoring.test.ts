@@ -6,6 +6,21 @@ const mocks: RecordingMocks = setupMocks("staging");
 import { ClientAppService } from "../../components/clientApp/clientAppService";
 import { MonitoringStack } from "../../components/monitoring/monitoringStack";
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
+import { ComponentArgumentsError } from "../../components/shared/contract";
+import { MONITORING_STACK_TYPE } from "../../components/shared/typeTokens";
+
+/** The problems a constructor refuses its arguments with; fails if it does not throw a ComponentArgumentsError. */
+function argumentProblems(construct: () => unknown): string[] {
+    try {
+        construct();
+    } catch (e) {
+        if (e instanceof ComponentArgumentsError) {
+            return e.problems;
+        }
+        throw e;
+    }
+    throw new Error("expected the arguments to be refused");
+}
 
 async function platform(tag: string, opts: { grafana: boolean; webhook?: string; publish: boolean }) {
     const before = mocks.registrations.length;
@@ -85,9 +100,16 @@ describe("ClientAppService", () => {
 
     it("refuses bad replicas and chroots", () => {
         const ensemble = p.ensemble;
-        expect(() => new ClientAppService("x", { ensemble, image: "i", replicas: 0 })).toThrow("replicas 0 is not allowed: must be an integer between 1 and 16");
-        expect(() => new ClientAppService("x", { ensemble, image: "i", chroot: "platform/" })).toThrow('chroot "platform/" is not allowed');
-        expect(() => new ClientAppService("x", { ensemble, image: "i", chroot: "/zookeeper/quota" })).toThrow("not under /zookeeper");
+        const chrootRule = "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)";
+        expect(() => new ClientAppService("x", { ensemble, image: "i", replicas: 0 })).toThrow(
+            'ClientAppService "x": invalid arguments (1 problem):\n  - replicas: 0 is not allowed: must be an integer between 1 and 16',
+        );
+        expect(argumentProblems(() => new ClientAppService("x", { ensemble, image: "i", chroot: "platform/" }))).toEqual([
+            `chroot: "platform/" is not allowed: ${chrootRule}`,
+        ]);
+        expect(argumentProblems(() => new ClientAppService("x", { ensemble, image: "i", chroot: "/zookeeper/quota" }))).toEqual([
+            `chroot: "/zookeeper/quota" is not allowed: ${chrootRule}`,
+        ]);
     });
 });
 
@@ -108,7 +130,7 @@ describe("MonitoringStack", () => {
     });
 
     it("starts alongside the servers: waits for no server, gate or app, only for the network it joins", () => {
-        const component = mocks.registrations.find((r) => r.type === "zookeeper-docker:index:MonitoringStack" && r.name === `mon${p.tag}`)!;
+        const component = mocks.registrations.find((r) => r.type === MONITORING_STACK_TYPE && r.name === `mon${p.tag}`)!;
         expect(component.dependencies).toEqual([]);
         const containerUrns = new Set(mocks.containers().map((c) => c.urn));
         for (const name of [`mon${p.tag}-prometheus`, `mon${p.tag}-alertmanager`, `mon${p.tag}-grafana`]) {
@@ -208,6 +230,8 @@ describe("MonitoringStack without Grafana or published ports", () => {
     });
 
     it("refuses bad arguments", () => {
-        expect(() => new MonitoringStack("m", { ensembles: [], prometheusImage: "p", alertmanagerImage: "a" })).toThrow("ensembles is empty");
+        expect(() => new MonitoringStack("m", { ensembles: [], prometheusImage: "p", alertmanagerImage: "a" })).toThrow(
+            'MonitoringStack "m": invalid arguments (1 problem):\n  - ensembles: [] is not allowed: must list at least one ensemble to watch',
+        );
     });
 });

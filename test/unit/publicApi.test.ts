@@ -20,6 +20,7 @@ const EXPORTED = [
     "ScrapeTarget",
     "ZOOKEEPER_ENSEMBLE_TYPE",
     "ZOOKEEPER_NODE_TYPE",
+    "ZooCfgOptions",
     "ZooCfgSettings",
     "ZooKeeperAuthArgs",
     "ZooKeeperEnsemble",

@@ -9,8 +9,9 @@ import { MOCK_GRAFANA_PASSWORD, RecordingMocks, Registration, isSecret, resolve,
 import { ENVIRONMENTS, Environment, cliConfig, rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { PlatformOutputs, deployPlatform } from "../../stacks/program";
+import { ZOOKEEPER_ENSEMBLE_TYPE } from "../../components/shared/typeTokens";
 import {
-    ENSEMBLE_TYPE,
+    ENSEMBLE_TYPES,
     checkCapabilities,
     checkEnsembleSize,
     checkMemoryLimit,
@@ -83,9 +84,15 @@ describe.each(ENVIRONMENTS)("stack %s with auth and a secret webhook", (env) => 
             expect({ container: c.inputs.name, problems }).toEqual({ container: c.inputs.name, problems: [] });
         }
         expect(checkServerCounts(containers.map((c) => ({ name: c.name, props: c.inputs })))).toEqual([]);
-        const ensembles = mocks.byType(ENSEMBLE_TYPE);
-        expect(ensembles).toHaveLength(1);
+        // The ensemble as the pack's rule finds it: by the type tokens the rule is registered for.
+        const ensembles = mocks.registrations.filter((r) => ENSEMBLE_TYPES.includes(r.type));
+        expect(ensembles.map((r) => r.name)).toEqual(["zk"]);
         expect(checkEnsembleSize(ensembles[0].inputs)).toEqual([]);
+    });
+
+    it("the policy pack's ensemble rule applies to the ensemble as it is registered (its type token)", () => {
+        expect(mocks.byType(ZOOKEEPER_ENSEMBLE_TYPE).map((r) => r.name)).toEqual(["zk"]);
+        expect(ENSEMBLE_TYPES).toContain(ZOOKEEPER_ENSEMBLE_TYPE);
     });
 
     it("publishes ports, all on 127.0.0.1", () => {

@@ -106,15 +106,38 @@ describe("stack with local images", () => {
     });
 });
 
+/** A custom resource of no provider, to show that a check sees a registration. */
+class Probe extends pulumi.CustomResource {
+    constructor(name: string) {
+        super("test:index:Probe", name, {});
+    }
+}
+
 describe("stacks/index.ts", () => {
-    function runEntryPoint(env: Environment, config: Record<string, string>): { mocks: RecordingMocks; exports: Record<string, pulumi.Output<unknown>> } {
+    /** Runs the entry point under fresh mocks; returns the mocks also when it throws. */
+    function runEntryPointCatching(
+        env: Environment,
+        config: Record<string, string>,
+    ): { mocks: RecordingMocks; exports: Record<string, pulumi.Output<unknown>>; error?: unknown } {
         const mocks = setupMocks(env);
         pulumi.runtime.setAllConfig(config, []);
         let exported: Record<string, pulumi.Output<unknown>> = {};
-        jest.isolateModules(() => {
-            exported = require("../../stacks");
-        });
+        try {
+            jest.isolateModules(() => {
+                exported = require("../../stacks");
+            });
+        } catch (error) {
+            return { mocks, exports: exported, error };
+        }
         return { mocks, exports: exported };
+    }
+
+    function runEntryPoint(env: Environment, config: Record<string, string>): { mocks: RecordingMocks; exports: Record<string, pulumi.Output<unknown>> } {
+        const { mocks, exports, error } = runEntryPointCatching(env, config);
+        if (error !== undefined) {
+            throw error;
+        }
+        return { mocks, exports };
     }
 
     it("reads the CLI's configuration and exports every output", async () => {
@@ -139,13 +162,7 @@ describe("stacks/index.ts", () => {
         config["zookeeper-platform:zookeeper"] = JSON.stringify({ size: 4, image: "zookeeper:3.9.4" });
         config["zookeeper-platform:monitoring"] = JSON.stringify({ alertWebhookUrl: "nope?token=hunter2" });
         config["zookeeper-platform:zookeepr"] = JSON.stringify({ size: 3 });
-        let error: unknown;
-        let mocks: RecordingMocks | undefined;
-        try {
-            mocks = runEntryPoint("dev", config).mocks;
-        } catch (e) {
-            error = e;
-        }
+        const { mocks, error } = runEntryPointCatching("dev", config);
         expect(error).toBeInstanceOf(Error);
         // A class check would fail across jest's isolated module registries; the name is enough.
         expect((error as Error).name).toBe("StackConfigError");
@@ -154,10 +171,17 @@ describe("stacks/index.ts", () => {
         expect(message).toContain("monitoring.alertWebhookUrl: [secret] is not allowed");
         expect(message).toContain("zookeepr: {\"size\":3} is not allowed: unknown key");
         expect(message).not.toContain("hunter2");
-        expect(mocks).toBeUndefined();
-        // Nothing was registered by the failed run (the mocks it installed saw nothing).
+        // Registrations reach the mock monitor asynchronously: wait until nothing more arrives,
+        // then nothing may have been registered by the failed run.
+        await mocks.settle();
         const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+        expect(mocks.registrations.map((r) => `${r.type}::${r.name}`)).toEqual([]);
         expect(monitor.resources.size).toBe(0);
+        // The same two checks see a registration on these mocks, so they can fail.
+        new Probe("probe");
+        await mocks.settle();
+        expect(mocks.registrations.map((r) => `${r.type}::${r.name}`)).toEqual(["test:index:Probe::probe"]);
+        expect(monitor.resources.size).toBe(1);
     });
 
     it("passes a config value that is not JSON on to validation", async () => {

@@ -1,7 +1,8 @@
 import * as fc from "fast-check";
+import { problemsOf } from "../../components/shared/contract";
+import { DEFAULT_ENSEMBLE_SIZE, zooCfgSettingsSchema, zooKeeperEnsembleArgsSchema } from "../../components/zookeeper/schema";
 import {
     DEFAULT_SNAP_COUNT,
-    DEFAULT_FOUR_LETTER_WORDS,
     ZooCfgSettings,
     computeHeapMb,
     FAILOVER_JVM_FLAGS,
@@ -9,10 +10,9 @@ import {
     renderJvmFlags,
     renderJvmSecurityOverrides,
     renderZooCfg,
-    validateExtraConfig,
-    validateFourLetterWords,
 } from "../../components/zookeeper/zooCfg";
-import { computeServerEntries, validateEnsembleSize } from "../../components/zookeeper/zookeeperEnsemble";
+import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems, validateHostName } from "../../components/zookeeper/zooCfgRules";
+import { computeServerEntries } from "../../components/zookeeper/members";
 
 function settings(size: number, overrides: Partial<ZooCfgSettings> = {}): ZooCfgSettings {
     return {
@@ -93,9 +93,13 @@ describe("renderZooCfg", () => {
 
     it("never names a wildcard address", () => {
         expect(renderZooCfg(settings(5))).not.toContain("0.0.0.0");
+        // The problem names the server's host, the value and the rule for a host name.
         expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "0.0.0.0" }, { id: 2, host: "b" }, { id: 3, host: "c" }] }))).toThrow(
-            /host name "0.0.0.0" is not allowed/,
+            'renderZooCfg "settings": invalid arguments (1 problem):\n' +
+                '  - servers.0.host: "0.0.0.0" is not allowed: must be a DNS label of lower case letters, digits and dashes (at most 63 characters)',
         );
+        expect(() => validateHostName("0")).toThrow('host name "0" is not allowed: must not be a wildcard address: peers must be able to reach it');
+        expect(() => validateHostName("zk-dev-1")).not.toThrow();
     });
 
     it("bounds the transactions between snapshots by default, and lets extraConfig set its own once", () => {
@@ -111,24 +115,38 @@ describe("renderZooCfg", () => {
         expect(value(cfg, "snapCount")).toBe("50000");
     });
 
+    it("fills in the schema's defaults for settings that are left out", () => {
+        expect(renderZooCfg({ servers: computeServerEntries("zk-dev", 3) })).toBe(renderZooCfg(settings(3)));
+        expect(value(renderZooCfg({ servers: computeServerEntries("zk-dev", 3) }), "4lw.commands.whitelist")).toBe("srvr,mntr");
+    });
+
     it("refuses extra keys that override managed keys, naming the key", () => {
         expect(() => renderZooCfg(settings(3, { extraConfig: { dataDir: "/tmp" } }))).toThrow(
-            'extraConfig key "dataDir" is managed by zookeeper-docker and cannot be overridden',
+            'renderZooCfg "settings": invalid arguments (1 problem):\n' +
+                '  - extraConfig.dataDir: "/tmp" is not allowed: is managed by zookeeper-docker and cannot be overridden',
         );
-        expect(() => validateExtraConfig({ "server.4": "x:1:2" })).toThrow('extraConfig key "server.4" is managed');
-        expect(() => validateExtraConfig({ "4lw.commands.whitelist": "*" })).toThrow('extraConfig key "4lw.commands.whitelist" is managed');
-        expect(() => validateExtraConfig({ "bad key": "1" })).toThrow('extraConfig key "bad key" is not a valid zoo.cfg key');
-        expect(() => validateExtraConfig({ snapCount: "1\nserver.9=evil:1:2" })).toThrow("not a single-line string");
+        const extraConfig = { "server.4": "x:1:2", "4lw.commands.whitelist": "*", "bad key": "1", snapCount: "1\nserver.9=evil:1:2" };
+        expect(problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), extraConfig })).toEqual([
+            'extraConfig.server.4: "x:1:2" is not allowed: is managed by zookeeper-docker and cannot be overridden',
+            'extraConfig.4lw.commands.whitelist: "*" is not allowed: is managed by zookeeper-docker and cannot be overridden',
+            "extraConfig.bad key: \"1\" is not allowed: is not a valid zoo.cfg key: must start with a letter and contain only letters, digits, '.' and '_'",
+            'extraConfig.snapCount: "1\\nserver.9=evil:1:2" is not allowed: has a value that is not a single-line string',
+        ]);
+        expect(findExtraConfigProblems({ snapCount: "50000", globalOutstandingLimit: "2000" })).toEqual([]);
     });
 
     it("requires srvr in the four-letter-word whitelist and refuses unknown words", () => {
-        expect(() => validateFourLetterWords(["mntr"])).toThrow('must include "srvr"');
-        expect(() => validateFourLetterWords(["srvr", "boom"])).toThrow('fourLetterWords ["boom"] are not allowed');
-        expect(() => validateFourLetterWords(["srvr", "ruok", "mntr"])).not.toThrow();
+        const rule = `must be a list of four-letter words among ${KNOWN_FOUR_LETTER_WORDS.join(", ")} that includes srvr`;
+        const problems = (fourLetterWords: string[]) => problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), fourLetterWords });
+        expect(problems(["mntr"])).toEqual([`fourLetterWords: ["mntr"] is not allowed: ${rule}`]);
+        expect(problems(["srvr", "boom"])).toEqual([`fourLetterWords: ["srvr","boom"] is not allowed: ${rule}`]);
+        expect(problems(["srvr", "ruok", "mntr"])).toEqual([]);
     });
 
     it("refuses duplicate server ids", () => {
-        expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "a" }, { id: 1, host: "b" }] }))).toThrow("server id 1 appears twice");
+        expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "a" }, { id: 1, host: "b" }] }))).toThrow(
+            "servers.1.id: 1 is not allowed: must be unique: another server has this id",
+        );
     });
 
     it("has exactly N server lines with ids 1..N for every odd N (property)", () => {
@@ -143,37 +161,78 @@ describe("renderZooCfg", () => {
         );
     });
 
-    it("renders the same text for every member, so the server list is identical (property)", () => {
+    /** Every key renderZooCfg writes without extraConfig and auth, in the order it writes them. */
+    const KEYS_IN_ORDER = [
+        "tickTime",
+        "initLimit",
+        "syncLimit",
+        "dataDir",
+        "dataLogDir",
+        "clientPort",
+        "maxClientCnxns",
+        "autopurge.purgeInterval",
+        "autopurge.snapRetainCount",
+        "4lw.commands.whitelist",
+        "snapCount",
+        "admin.enableServer",
+        "metricsProvider.className",
+        "metricsProvider.httpPort",
+        "metricsProvider.exportJvmInfo",
+        "standaloneEnabled",
+        "reconfigEnabled",
+    ];
+
+    it("renders exactly the managed keys and server lines, the same for every member whatever order it lists them in (property)", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 0, max: 10 }).map((k) => 2 * k + 1), (n) => {
-                expect(renderZooCfg(settings(n))).toBe(renderZooCfg(settings(n)));
-            }),
+            fc.property(
+                fc
+                    .integer({ min: 0, max: 10 })
+                    .map((k) => 2 * k + 1)
+                    .chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(computeServerEntries("zk-dev", n), { minLength: n, maxLength: n }))),
+                ([n, shuffled]) => {
+                    const cfg = renderZooCfg(settings(n));
+                    const expectedServers = n === 1 ? [] : Array.from({ length: n }, (_, i) => `server.${i + 1}=zk-dev-${i + 1}:2888:3888;2181`);
+                    const body = lines(cfg).filter((l) => !l.startsWith("#"));
+                    expect(body.map((l) => l.substring(0, l.indexOf("=")))).toEqual([...KEYS_IN_ORDER, ...expectedServers.map((l) => l.split("=")[0])]);
+                    expect(serverLines(cfg)).toEqual(expectedServers);
+                    expect(value(cfg, "standaloneEnabled")).toBe(n === 1 ? "true" : "false");
+                    // Nothing names the member the file is for (its id is in /data/myid), so a
+                    // member that lists the servers in another order renders the same bytes.
+                    expect(renderZooCfg(settings(n, { servers: shuffled }))).toBe(cfg);
+                },
+            ),
             { numRuns: 11 },
         );
     });
 });
 
-describe("validateEnsembleSize", () => {
-    it.each([
-        [4, "size 4 is not allowed: must be an odd integer between 1 and 255 (an even size adds no fault tolerance)"],
-        [0, "size 0 is not allowed: must be an odd integer between 1 and 255 (out of range)"],
-        [256, "size 256 is not allowed: must be an odd integer between 1 and 255 (out of range)"],
-        [2.5, "size 2.5 is not allowed: must be an odd integer between 1 and 255 (got a non-integer)"],
-        [-3, "size -3 is not allowed: must be an odd integer between 1 and 255 (out of range)"],
-    ])("refuses %p", (size, message) => {
-        expect(() => validateEnsembleSize(size)).toThrow(message);
+describe("ensemble size (zooKeeperEnsembleArgsSchema)", () => {
+    const SIZE_RULE = "must be an odd integer between 1 and 255";
+    const sizeProblems = (size: unknown) => problemsOf(zooKeeperEnsembleArgsSchema, { image: "zookeeper:3.9.4", size });
+
+    it.each([4, 0, 256, 2.5, -3])("refuses %p with one problem that names the size and the rule", (size) => {
+        expect(sizeProblems(size)).toEqual([`size: ${size} is not allowed: ${SIZE_RULE}`]);
+    });
+
+    it("refuses a size given as text", () => {
+        expect(sizeProblems("3")).toEqual([`size: "3" is not allowed: ${SIZE_RULE}`]);
     });
 
     it("mentions 'odd' for every even size (property)", () => {
         fc.assert(
             fc.property(fc.integer({ min: 1, max: 127 }).map((k) => 2 * k), (n) => {
-                expect(() => validateEnsembleSize(n)).toThrow(/odd/);
+                expect(sizeProblems(n)).toEqual([`size: ${n} is not allowed: ${SIZE_RULE}`]);
             }),
         );
     });
 
     it.each([1, 3, 5, 255])("accepts %p", (size) => {
-        expect(() => validateEnsembleSize(size)).not.toThrow();
+        expect(sizeProblems(size)).toEqual([]);
+    });
+
+    it("defaults to 3 servers", () => {
+        expect(DEFAULT_ENSEMBLE_SIZE).toBe(3);
+        expect(zooKeeperEnsembleArgsSchema.parse({ image: "zookeeper:3.9.4" }).size).toBe(3);
     });
 });
 

@@ -8,20 +8,21 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { digestId as appDigestId, appAclSpec } from "../../app/src/acl";
-import { DEFAULT_FOUR_LETTER_WORDS, MANAGED_ZOO_CFG_KEYS, ZooCfgSettings, renderZooCfg, validateExtraConfig } from "../../components/zookeeper/zooCfg";
+import { problemsOf } from "../../components/shared/contract";
+import { zooCfgSettingsSchema } from "../../components/zookeeper/schema";
+import { ZooCfgSettings, renderZooCfg } from "../../components/zookeeper/zooCfg";
+import { DEFAULT_FOUR_LETTER_WORDS, MANAGED_ZOO_CFG_KEYS } from "../../components/zookeeper/zooCfgRules";
 import {
     QUORUM_SASL_JVM_FLAGS,
     QUORUM_SASL_ZOO_CFG,
     computeDigestId,
-    renderAclSyncScript,
-    renderAclSyncSecrets,
-    renderAppAcl,
     renderJaasConfig,
     renderServerJvmFlags,
     renderSuperDigestJvmArgs,
     validateCredentials,
 } from "../../components/zookeeper/zookeeperAuth";
-import { computeServerEntries } from "../../components/zookeeper/zookeeperEnsemble";
+import { renderAclSyncScript, renderAclSyncSecrets, renderAppAcl } from "../../components/clientApp/aclSyncScript";
+import { computeServerEntries } from "../../components/zookeeper/members";
 
 const execFileAsync = promisify(execFile);
 
@@ -67,7 +68,10 @@ describe("zoo.cfg with quorum SASL", () => {
     });
 
     it("refuses quorum SASL for a standalone server", () => {
-        expect(() => zooCfg(1, true)).toThrow("quorumSasl is not allowed for a standalone server");
+        expect(() => zooCfg(1, true)).toThrow(
+            'renderZooCfg "settings": invalid arguments (1 problem):\n' +
+                "  - quorumSasl: true is not allowed: must be false with one server: a standalone server has no quorum to authenticate",
+        );
         expect(() => zooCfg(1, false)).not.toThrow();
     });
 
@@ -78,7 +82,9 @@ describe("zoo.cfg with quorum SASL", () => {
 
     it("refuses authentication keys in extraConfig: they are managed", () => {
         for (const key of [...Object.keys(QUORUM_SASL_ZOO_CFG), "quorum.auth.kerberos.servicePrincipal", "DigestAuthenticationProvider.superDigest"]) {
-            expect(() => validateExtraConfig({ [key]: "x" })).toThrow(`extraConfig key "${key}" is managed`);
+            expect(problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), extraConfig: { [key]: "x" } })).toEqual([
+                `extraConfig.${key}: "x" is not allowed: is managed by zookeeper-docker and cannot be overridden`,
+            ]);
         }
         expect(MANAGED_ZOO_CFG_KEYS).toEqual(expect.arrayContaining(Object.keys(QUORUM_SASL_ZOO_CFG)));
     });
@@ -102,8 +108,25 @@ describe("renderJaasConfig", () => {
         );
     });
 
-    it("is deterministic: the same credentials give every server the same file", () => {
-        expect(renderJaasConfig({ ...QUORUM })).toBe(renderJaasConfig(QUORUM));
+    it("depends on the credentials only: the password is in exactly the two credential lines, nothing names a server", () => {
+        const other = { user: "zkquorum", password: "Other123abcOther123abcOther123ab" };
+        const a = renderJaasConfig(QUORUM).split("\n");
+        const b = renderJaasConfig(other).split("\n");
+        expect(a.filter((l) => l.includes(QUORUM.password))).toEqual([`    user_zkquorum="${QUORUM.password}";`, `    password="${QUORUM.password}";`]);
+        // Another password changes those two lines and nothing else.
+        expect(a.map((l, i) => (l === b[i] ? "same" : `${l} -> ${b[i]}`))).toEqual([
+            "same",
+            "same",
+            `    user_zkquorum="${QUORUM.password}"; ->     user_zkquorum="${other.password}";`,
+            "same",
+            "same",
+            "same",
+            "same",
+            `    password="${QUORUM.password}"; ->     password="${other.password}";`,
+            "same",
+            "same",
+        ]);
+        expect(a.join("\n")).not.toMatch(/zk-dev|server\.\d|myid|localhost/);
     });
 
     it.each([

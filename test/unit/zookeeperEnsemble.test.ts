@@ -16,6 +16,21 @@ const mocks: RecordingMocks = setupMocks("dev");
 // Imported after the mocks are installed, as Pulumi requires.
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
 import { PASS_MARKER } from "../../components/zookeeper/rollGates";
+import { ComponentArgumentsError } from "../../components/shared/contract";
+import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, ZOOKEEPER_NODE_TYPE } from "../../components/shared/typeTokens";
+
+/** The problems a constructor refuses its arguments with; fails if it does not throw a ComponentArgumentsError. */
+function argumentProblems(construct: () => unknown): string[] {
+    try {
+        construct();
+    } catch (e) {
+        if (e instanceof ComponentArgumentsError) {
+            return e.problems;
+        }
+        throw e;
+    }
+    throw new Error("expected the arguments to be refused");
+}
 
 async function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}) {
     const before = mocks.registrations.length;
@@ -67,11 +82,16 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         }
     });
 
-    it("uses the image id, not the tag, so previews do not diff", () => {
-        const image = built.mine.find((r) => r.type === DOCKER_REMOTE_IMAGE)!;
-        expect(image.inputs).toEqual({ name: "zookeeper:3.9.4", keepLocally: true });
-        for (const node of built.nodes) {
-            expect(node.inputs.image).toMatch(/^sha256:[0-9a-f]{64}$/);
+    it("uses one image for servers and gates, by id, not the tag, so previews do not diff", async () => {
+        const images = built.mine.filter((r) => r.type === DOCKER_REMOTE_IMAGE);
+        expect(images.map((i) => i.name)).toEqual(["zk-image"]);
+        expect(images[0].inputs).toEqual({ name: "zookeeper:3.9.4", keepLocally: true });
+        // Ensembles deployed with 0.1 keep their gate image under the new name.
+        expect(images[0].aliases).toEqual([expect.objectContaining({ name: "zk-gate-image" })]);
+        const imageId = await resolve(built.ensemble.toolsImageId);
+        expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+        for (const container of [...built.nodes, ...built.rollGates, built.readyGate]) {
+            expect(container.inputs.image).toBe(imageId);
         }
     });
 
@@ -165,9 +185,9 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     it("keeps the gates off everything but the containers, so components, volumes and images register at once", () => {
         const gateUrns = built.rollGates.map((g) => g.urn);
         const others = mocks.registrations.filter(
-            (r) => r.urn.includes("::zk-") && (r.type === "zookeeper-docker:index:ZooKeeperNode" || r.type.startsWith("docker:index/volume") || r.type.startsWith("docker:index/remoteImage")),
+            (r) => r.urn.includes("::zk-") && (r.type === ZOOKEEPER_NODE_TYPE || r.type.startsWith("docker:index/volume") || r.type.startsWith("docker:index/remoteImage")),
         );
-        expect(others.filter((r) => r.type === "zookeeper-docker:index:ZooKeeperNode").length).toBeGreaterThanOrEqual(3);
+        expect(others.filter((r) => r.type === ZOOKEEPER_NODE_TYPE).length).toBeGreaterThanOrEqual(3);
         for (const r of others) {
             expect(r.dependencies.filter((u) => gateUrns.includes(u))).toEqual([]);
         }
@@ -203,10 +223,32 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         expect(built.readyGate.inputs.command[0]).toContain('servers="zk-dev-1 zk-dev-2 zk-dev-3"');
     });
 
-    it("exposes connection strings", async () => {
+    it("exposes connection strings, the servers and the network", async () => {
         expect(await resolve(built.ensemble.connectionString)).toBe("zk-dev-1:2181,zk-dev-2:2181,zk-dev-3:2181");
         expect(await resolve(built.ensemble.hostConnectionString)).toBeUndefined();
         expect(built.ensemble.nodes.map((n) => n.serverId)).toEqual([1, 2, 3]);
+        expect(await resolve(built.ensemble.servers)).toEqual([
+            { id: 1, host: "zk-dev-1", clientPort: 2181 },
+            { id: 2, host: "zk-dev-2", clientPort: 2181 },
+            { id: 3, host: "zk-dev-3", clientPort: 2181 },
+        ]);
+        expect(await resolve(built.ensemble.networkName)).toBe("zk-dev-net");
+        expect(built.ensemble.size).toBe(3);
+        expect(built.ensemble.namePrefix).toBe("zk-dev");
+        expect(built.ensemble.quorumSasl).toBe(false);
+        expect(built.ensemble.clientDigest).toBe(false);
+        expect(built.ensemble.superUser).toBeUndefined();
+        expect(built.ensemble.superPassword).toBeUndefined();
+    });
+
+    it("registers under the package's type tokens, with the 0.1 tokens as aliases", () => {
+        const component = built.mine.find((r) => r.name === "zk")!;
+        expect(component.type).toBe(ZOOKEEPER_ENSEMBLE_TYPE);
+        expect(component.type).toBe("pulumi-zookeeper-docker:index:ZooKeeperEnsemble");
+        expect(component.aliases).toEqual([expect.objectContaining({ type: LEGACY_TYPES.ZooKeeperEnsemble })]);
+        const node = built.mine.find((r) => r.name === "zk-1")!;
+        expect(node.type).toBe("pulumi-zookeeper-docker:index:ZooKeeperNode");
+        expect(node.aliases).toEqual(expect.arrayContaining([expect.objectContaining({ type: "zookeeper-docker:index:ZooKeeperNode" })]));
     });
 });
 
@@ -251,28 +293,33 @@ describe("ZooKeeperEnsemble options", () => {
         expect(readyGate.inputs.command[0]).toContain("standalone");
     });
 
-    it.each([
-        [4, /size 4 is not allowed: .*odd/],
-        [0, /size 0 is not allowed/],
-        [256, /size 256 is not allowed/],
-        [2.5, /size 2.5 is not allowed/],
-    ])("refuses size %p before registering anything", async (size, message) => {
+    it.each([4, 0, 256, 2.5])("refuses size %p before registering anything", async (size) => {
         await mocks.settle(50);
         const before = mocks.registrations.length;
-        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", size })).toThrow(message);
+        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", size })).toThrow(
+            `ZooKeeperEnsemble "bad": invalid arguments (1 problem):\n  - size: ${size} is not allowed: must be an odd integer between 1 and 255`,
+        );
         await mocks.settle(50);
-        expect(mocks.registrations.length).toBe(before);
+        expect(mocks.registrations.slice(before).map((r) => r.name)).toEqual([]);
     });
 
     it("refuses extra config that overrides a managed key", () => {
-        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", extraConfig: { clientPort: "1234" } })).toThrow(
-            'extraConfig key "clientPort" is managed',
-        );
+        expect(argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", extraConfig: { clientPort: "1234" } }))).toEqual([
+            'extraConfig.clientPort: "1234" is not allowed: is managed by zookeeper-docker and cannot be overridden',
+        ]);
     });
 
     it("refuses port bases that run past 65535", () => {
-        expect(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", clientHostPortBase: 65534 })).toThrow(
-            "host port 65536 for server 3 (base 65534) is not allowed",
-        );
+        expect(argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", clientHostPortBase: 65534 }))).toEqual([
+            "clientHostPortBase: 65534 is not allowed: ports 65534-65536 for 3 servers must end at or below 65535",
+        ]);
+    });
+
+    it("reports every problem at once", () => {
+        expect(argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "Not An Image", memoryMb: 64, rollTimeoutSeconds: 5 }))).toEqual([
+            'image: "Not An Image" is not allowed: must be a Docker image reference such as zookeeper:3.9.4',
+            "memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536",
+            "rollTimeoutSeconds: 5 is not allowed: must be an integer number of seconds between 10 and 3600",
+        ]);
     });
 });
