@@ -8,6 +8,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { BAD_ARGUMENT_CASES } from "./badArguments.cases";
+import { runBadArgumentsInProcess } from "./badArguments.runner";
 
 const repo = path.resolve(__dirname, "..", "..");
 
@@ -110,5 +112,15 @@ describe("the packed package", () => {
             hostConnectionString: "127.0.0.1:40000,127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003,127.0.0.1:40004",
             servers: ["zk-test-1", "zk-test-2", "zk-test-3", "zk-test-4", "zk-test-5"],
         });
+    });
+
+    it("refuses every bad argument of the table with its own message, from JavaScript, through the installed package", () => {
+        const project = path.join(work, "consumer");
+        const installed = path.join(project, "node_modules", "pulumi-zookeeper-docker");
+        expect(fs.existsSync(path.join(installed, "package.json"))).toBe(true);
+        const results = runBadArgumentsInProcess(installed, path.join(project, "node_modules", "@pulumi", "pulumi"));
+        const got = results.map((r, i) => ({ id: r.id, error: r.errorName, problems: r.problems, registered: BAD_ARGUMENT_CASES[i].kind === "plain" ? r.registered : 0 }));
+        const want = BAD_ARGUMENT_CASES.map((c) => ({ id: c.id, error: "ComponentArgumentsError", problems: [c.expected], registered: 0 }));
+        expect(got).toEqual(want);
     });
 });
