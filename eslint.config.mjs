@@ -14,9 +14,21 @@ const componentBoundaries = {
 };
 
 export default tseslint.config(
-    { ignores: ["dist/**", "node_modules/**", "app/**", "scripts/**", "bench/compose/**", "bench/results/**", "policy/node_modules/**",
-        // Programs the suites deploy; policy-violations breaks the rules on purpose.
-        "test/**/fixtures/**", "**/*.js", "**/*.mjs"] },
+    {
+        ignores: [
+            "dist/**",
+            "node_modules/**",
+            "app/**",
+            "scripts/**",
+            "bench/compose/**",
+            "bench/results/**",
+            "policy/node_modules/**",
+            // Programs the suites deploy; policy-violations breaks the rules on purpose.
+            "test/**/fixtures/**",
+            "**/*.js",
+            "**/*.mjs",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
@@ -48,7 +60,17 @@ export default tseslint.config(
     {
         files: ["bench/**/*.ts"],
         rules: {
-            "no-restricted-imports": ["error", { patterns: [{ group: ["**/test/**", "**/test"], message: "the benchmarks never import the tests; shared helpers live in testkit/" }] }],
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        {
+                            group: ["**/test/**", "**/test"],
+                            message: "the benchmarks never import the tests; shared helpers live in testkit/",
+                        },
+                    ],
+                },
+            ],
         },
     },
     {

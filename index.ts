@@ -15,7 +15,12 @@ export {
     type ZooKeeperServerEndpoint,
 } from "./components/zookeeper/zookeeperEnsemble";
 export { ClientAppService, type ClientAppServiceArgs, type ClientAppEnsemble } from "./components/clientApp/clientAppService";
-export { MonitoringStack, type MonitoringStackArgs, type MonitoredEnsemble, type MonitoredApp } from "./components/monitoring/monitoringStack";
+export {
+    MonitoringStack,
+    type MonitoringStackArgs,
+    type MonitoredEnsemble,
+    type MonitoredApp,
+} from "./components/monitoring/monitoringStack";
 export { type ScrapeTarget } from "./components/shared/containerConventions";
 export { ComponentArgumentsError } from "./components/shared/contract";
 export {
@@ -31,7 +36,13 @@ export { clientAppServiceArgsSchema } from "./components/clientApp/schema";
 export { monitoringStackArgsSchema } from "./components/monitoring/schema";
 
 // Renderers: the files and scripts the components deploy, as pure functions.
-export { type ZooCfgOptions, type ZooCfgSettings, type ZooKeeperServerEntry, computeHeapMb, renderZooCfg } from "./components/zookeeper/zooCfg";
+export {
+    type ZooCfgOptions,
+    type ZooCfgSettings,
+    type ZooKeeperServerEntry,
+    computeHeapMb,
+    renderZooCfg,
+} from "./components/zookeeper/zooCfg";
 export { renderReadyGateScript, renderRollGateScript } from "./components/zookeeper/rollGates";
 export { renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
 export { renderAclSyncScript } from "./components/clientApp/aclSyncScript";

@@ -20,17 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { docker, modes, repoRoot, sleep } from "../test/e2e/harness";
 import { COMPOSE_PROJECT, InspectedContainer, renderComposeFiles, syncComposeDir } from "./lib/compose";
-import {
-    PulumiDir,
-    containerStatuses,
-    isReady,
-    must,
-    prepareOneResource,
-    prepareProgram,
-    pulumi,
-    removeDir,
-    run,
-} from "./lib/deploy";
+import { PulumiDir, containerStatuses, isReady, must, prepareOneResource, prepareProgram, pulumi, removeDir, run } from "./lib/deploy";
 import { KillSample, killLeaderOnce, startWriter } from "./lib/failover";
 import { AvailabilityResult, GAP_THRESHOLD_MS, loadSchedule, runSchedule } from "./lib/faults";
 import { Ensemble, deployedEnsemble, removeHandRun, startFromInspected, startStockEnsemble, waitServing } from "./lib/handrun";
@@ -110,9 +100,20 @@ const runStarted = Date.now();
 async function inspectProgram(stack: string, ports: BenchPorts): Promise<InspectedContainer[]> {
     const r = must(
         `inspect ${stack}`,
-        await run("npx", ["ts-node", "--transpile-only", path.join(__dirname, "lib", "mockProgram.ts"), "inspect", stack, JSON.stringify(benchRawConfig(ports))], {
-            cwd: repoRoot,
-        }),
+        await run(
+            "npx",
+            [
+                "ts-node",
+                "--transpile-only",
+                path.join(__dirname, "lib", "mockProgram.ts"),
+                "inspect",
+                stack,
+                JSON.stringify(benchRawConfig(ports)),
+            ],
+            {
+                cwd: repoRoot,
+            },
+        ),
     );
     const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
     if (!line) throw new Error(`inspect ${stack} gave no result:\n${r.stdout}`);
@@ -136,7 +137,11 @@ interface ColdSample {
 }
 
 /** Runs `start` and polls until it has returned, every container is ready and the quorum serves. */
-async function timeToServing(start: () => Promise<{ code: number; stderr: string; stdout: string }>, names: string[], zkHostPorts: string[]): Promise<ColdSample> {
+async function timeToServing(
+    start: () => Promise<{ code: number; stderr: string; stdout: string }>,
+    names: string[],
+    zkHostPorts: string[],
+): Promise<ColdSample> {
     const t0 = Date.now();
     let commandMs: number | undefined;
     let failure: string | undefined;
@@ -210,7 +215,13 @@ async function pulumiDestroy(pd: PulumiDir, stack: string): Promise<void> {
 }
 
 function summarize(values: number[]) {
-    return { samples: values.map((v) => round(v)), median: round(median(values)), p95: round(percentile(values, 95)), min: round(Math.min(...values)), max: round(Math.max(...values)) };
+    return {
+        samples: values.map((v) => round(v)),
+        median: round(median(values)),
+        p95: round(percentile(values, 95)),
+        min: round(Math.min(...values)),
+        max: round(Math.max(...values)),
+    };
 }
 
 // ---------------------------------------------------------------- sections
@@ -246,7 +257,15 @@ export interface Results {
         componentJvmFlags: string;
     };
     load?: {
-        cells: Array<{ workload: string; clients: number; baseline: CellResult; subject: CellResult; throughputRatio: number; p50Ratio: number; p99Ratio: number }>;
+        cells: Array<{
+            workload: string;
+            clients: number;
+            baseline: CellResult;
+            subject: CellResult;
+            throughputRatio: number;
+            p50Ratio: number;
+            p99Ratio: number;
+        }>;
         minThroughputRatio: number;
         geomeanThroughputRatio: number;
         met: boolean;
@@ -283,13 +302,17 @@ async function coldStartAndPreview(results: Results, pd: PulumiDir, composeChang
             if (which === "compose") {
                 const s = await composeUp();
                 compose.push(s);
-                log(`cold start ${rep + 1}/${reps}: docker-compose ${(s.totalMs / 1000).toFixed(1)} s (command ${(s.commandMs / 1000).toFixed(1)} s)`);
+                log(
+                    `cold start ${rep + 1}/${reps}: docker-compose ${(s.totalMs / 1000).toFixed(1)} s (command ${(s.commandMs / 1000).toFixed(1)} s)`,
+                );
                 await composeDown();
             } else {
                 const { sample, timeline: tl } = await pulumiUp(pd, STACK);
                 pulumiSamples.push(sample);
                 lastTimeline = tl;
-                log(`cold start ${rep + 1}/${reps}: pulumi up ${(sample.totalMs / 1000).toFixed(1)} s (command ${(sample.commandMs / 1000).toFixed(1)} s)`);
+                log(
+                    `cold start ${rep + 1}/${reps}: pulumi up ${(sample.totalMs / 1000).toFixed(1)} s (command ${(sample.commandMs / 1000).toFixed(1)} s)`,
+                );
                 if (rep < reps - 1) {
                     await pulumiDestroy(pd, STACK);
                 }
@@ -339,7 +362,9 @@ async function coldStartAndPreview(results: Results, pd: PulumiDir, composeChang
                     floor.push(must("pulumi preview (one resource)", await previewOne()).ms);
                 }
             }
-            log(`preview ${rep + 1}/${settings.previewReps}: dev ${(dev[dev.length - 1] / 1000).toFixed(2)} s, one resource ${(floor[floor.length - 1] / 1000).toFixed(2)} s`);
+            log(
+                `preview ${rep + 1}/${settings.previewReps}: dev ${(dev[dev.length - 1] / 1000).toFixed(2)} s, one resource ${(floor[floor.length - 1] / 1000).toFixed(2)} s`,
+            );
         }
         const ratio = median(dev) / median(floor);
         results.preview = {
@@ -363,13 +388,24 @@ async function failover(results: Results, componentJvmFlags: string): Promise<vo
         await waitServing(ours);
         const samples: Record<"stock" | "tuned", KillSample[]> = { stock: [], tuned: [] };
         for (let k = 0; k < settings.kills; k++) {
-            const order: Array<["stock" | "tuned", Ensemble]> = k % 2 === 0 ? [["stock", stock], ["tuned", ours]] : [["tuned", ours], ["stock", stock]];
+            const order: Array<["stock" | "tuned", Ensemble]> =
+                k % 2 === 0
+                    ? [
+                          ["stock", stock],
+                          ["tuned", ours],
+                      ]
+                    : [
+                          ["tuned", ours],
+                          ["stock", stock],
+                      ];
             for (const [label, ensemble] of order) {
                 const writer = await startWriter(ensemble, `/bench-failover/${label}-${k}`);
                 try {
                     const s = await killLeaderOnce(ensemble, writer);
                     samples[label].push(s);
-                    const ph = s.phases ? ` (detect ${s.phases.detectMs}, elect ${s.phases.electMs}, sync ${s.phases.syncMs}, client ${s.phases.clientMs} ms)` : "";
+                    const ph = s.phases
+                        ? ` (detect ${s.phases.detectMs}, elect ${s.phases.electMs}, sync ${s.phases.syncMs}, client ${s.phases.clientMs} ms)`
+                        : "";
                     log(`failover ${k + 1}/${settings.kills} ${label}: killed ${s.killed}, longest ack gap ${s.gapMs} ms${ph}`);
                 } finally {
                     await writer.stop();
@@ -439,7 +475,9 @@ async function loadAndAvailability(results: Results, sameInspected: InspectedCon
                     p50Ratio: round(b.p50Ms / baseline.p50Ms),
                     p99Ratio: round(b.p99Ms / baseline.p99Ms),
                 });
-                log(`load ${workload} x${clients}: hand-run ${baseline.opsPerSecond.toFixed(0)} ops/s, component ${b.opsPerSecond.toFixed(0)} ops/s (ratio ${(b.opsPerSecond / baseline.opsPerSecond).toFixed(2)})`);
+                log(
+                    `load ${workload} x${clients}: hand-run ${baseline.opsPerSecond.toFixed(0)} ops/s, component ${b.opsPerSecond.toFixed(0)} ops/s (ratio ${(b.opsPerSecond / baseline.opsPerSecond).toFixed(2)})`,
+                );
             }
         }
         if (cells.length > 0) {
@@ -467,7 +505,9 @@ async function loadAndAvailability(results: Results, sameInspected: InspectedCon
             writeRatio: round(subject.writeAvailability / baseline.writeAvailability),
             readRatio: round(subject.readAvailability / baseline.readAvailability),
         };
-        log(`availability: writes ${(baseline.writeAvailability * 100).toFixed(1)} % hand-run vs ${(subject.writeAvailability * 100).toFixed(1)} % component`);
+        log(
+            `availability: writes ${(baseline.writeAvailability * 100).toFixed(1)} % hand-run vs ${(subject.writeAvailability * 100).toFixed(1)} % component`,
+        );
         await waitServing(ours, 120000);
     } finally {
         await removeHandRun(`zk-${SAME_STACK}`);
@@ -480,7 +520,15 @@ async function scaling(results: Results, pd: PulumiDir): Promise<void> {
         "construct under mocks",
         await run(
             "npx",
-            ["ts-node", "--transpile-only", path.join(__dirname, "lib", "mockProgram.ts"), "construct", JSON.stringify(sizes), String(settings.constructReps), JSON.stringify(benchRawConfig(PORTS.scale))],
+            [
+                "ts-node",
+                "--transpile-only",
+                path.join(__dirname, "lib", "mockProgram.ts"),
+                "construct",
+                JSON.stringify(sizes),
+                String(settings.constructReps),
+                JSON.stringify(benchRawConfig(PORTS.scale)),
+            ],
             { cwd: repoRoot },
         ),
     );
@@ -497,8 +545,14 @@ async function scaling(results: Results, pd: PulumiDir): Promise<void> {
         }
     }
     log(`preview of a new stack (median ms): ${sizes.map((s) => `${s}: ${median(previewMs[s]).toFixed(0)}`).join(", ")}`);
-    const constructFit = linearFit(sizes, sizes.map((s) => median(constructMs[s])));
-    const previewFit = linearFit(sizes, sizes.map((s) => median(previewMs[s])));
+    const constructFit = linearFit(
+        sizes,
+        sizes.map((s) => median(constructMs[s])),
+    );
+    const previewFit = linearFit(
+        sizes,
+        sizes.map((s) => median(previewMs[s])),
+    );
     results.scaling = {
         sizes,
         constructMs: Object.fromEntries(Object.entries(constructMs).map(([k, v]) => [k, v.map((x) => round(x))])),
@@ -533,8 +587,22 @@ async function preflight(): Promise<Record<string, string>> {
     const ss = await run("ss", ["-ltnH"]);
     const busy = new Set([...ss.stdout.matchAll(/:(\d+)\s/g)].map((m) => Number(m[1])));
     const ours = [
-        ...Object.values(PORTS).filter((p) => p !== PORTS.scale).flatMap((p) => [p.zkClient, p.zkClient + 1, p.zkClient + 2, p.zkMetrics, p.zkMetrics + 1, p.zkMetrics + 2, p.app, p.prometheus, p.alertmanager]),
-        STOCK_CLIENT_PORT_BASE, STOCK_CLIENT_PORT_BASE + 1, STOCK_CLIENT_PORT_BASE + 2,
+        ...Object.values(PORTS)
+            .filter((p) => p !== PORTS.scale)
+            .flatMap((p) => [
+                p.zkClient,
+                p.zkClient + 1,
+                p.zkClient + 2,
+                p.zkMetrics,
+                p.zkMetrics + 1,
+                p.zkMetrics + 2,
+                p.app,
+                p.prometheus,
+                p.alertmanager,
+            ]),
+        STOCK_CLIENT_PORT_BASE,
+        STOCK_CLIENT_PORT_BASE + 1,
+        STOCK_CLIENT_PORT_BASE + 2,
     ];
     const taken = ours.filter((p) => busy.has(p));
     if (taken.length) throw new Error(`host ports the benchmark needs are in use: ${taken.join(", ")}`);
@@ -547,7 +615,10 @@ async function preflight(): Promise<Record<string, string>> {
         docker: await version("docker", ["version", "--format", "{{.Server.Version}}"]),
         dockerCompose: await version("docker-compose", ["version", "--short"]),
         zookeeperImage: IMAGES.zookeeper,
-        loadAverageAtStart: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+        loadAverageAtStart: os
+            .loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" "),
     };
 }
 
@@ -575,7 +646,9 @@ async function main(): Promise<void> {
     if (composeChanged.length) log(`bench/compose re-rendered from the program (changed: ${composeChanged.join(", ")})`);
     const sameInspected = await inspectProgram(SAME_STACK, PORTS.same);
     const componentJvmFlags = String(
-        ((sameInspected.find((c) => c.inputs.name === `zk-${SAME_STACK}-1`)?.inputs.envs as string[]) ?? []).find((e) => e.startsWith("JVMFLAGS="))?.substring(9),
+        ((sameInspected.find((c) => c.inputs.name === `zk-${SAME_STACK}-1`)?.inputs.envs as string[]) ?? [])
+            .find((e) => e.startsWith("JVMFLAGS="))
+            ?.substring(9),
     );
 
     const stacks: Record<string, Record<string, unknown>> = { [STACK]: benchRawConfig(PORTS.bench) };
@@ -622,8 +695,10 @@ function writeResults(results: Results): void {
     const charts: Record<string, string> = {};
     const f = results.failover;
     const groups = [];
-    if (results.coldStart) groups.push({ label: "cold start (s)", values: [results.coldStart.compose.median / 1000, results.coldStart.pulumi.median / 1000] });
-    if (results.preview) groups.push({ label: "no-op preview (s)", values: [results.preview.floor.median / 1000, results.preview.dev.median / 1000] });
+    if (results.coldStart)
+        groups.push({ label: "cold start (s)", values: [results.coldStart.compose.median / 1000, results.coldStart.pulumi.median / 1000] });
+    if (results.preview)
+        groups.push({ label: "no-op preview (s)", values: [results.preview.floor.median / 1000, results.preview.dev.median / 1000] });
     if (f) {
         groups.push({ label: "failover median (s)", values: [f.stock.median / 1000, f.tuned.median / 1000] });
         groups.push({ label: "failover p95 (s)", values: [f.stock.p95 / 1000, f.tuned.p95 / 1000] });
@@ -641,7 +716,10 @@ function writeResults(results: Results): void {
             title: "Throughput, hand-run ensemble with the same settings vs the component's",
             unit: "ops/s",
             series: ["hand-run (same settings)", "component"],
-            groups: results.load.cells.map((c) => ({ label: `${c.workload} x${c.clients}`, values: [c.baseline.opsPerSecond, c.subject.opsPerSecond] })),
+            groups: results.load.cells.map((c) => ({
+                label: `${c.workload} x${c.clients}`,
+                values: [c.baseline.opsPerSecond, c.subject.opsPerSecond],
+            })),
         });
     }
     if (results.scaling) {
@@ -651,7 +729,11 @@ function writeResults(results: Results): void {
             xLabel: "servers",
             yLabel: "ms",
             series: [
-                { name: "construction under mocks", points: s.sizes.map((n) => ({ x: n, y: median(s.constructMs[n]) })), fit: s.constructFit },
+                {
+                    name: "construction under mocks",
+                    points: s.sizes.map((n) => ({ x: n, y: median(s.constructMs[n]) })),
+                    fit: s.constructFit,
+                },
                 { name: "pulumi preview, new stack", points: s.sizes.map((n) => ({ x: n, y: median(s.previewMs[n]) })), fit: s.previewFit },
             ],
         });

@@ -6,7 +6,8 @@
  */
 export { checkClientAppRules, clientAppFields } from "./clientApp/schema";
 export { checkMonitoringRules, monitoringFields, monitoringPortRanges, webhookUrlField } from "./monitoring/schema";
-export { describeIssues, describeProblem, problemsOf, SECRET_SHOWN_AS } from "./shared/contract";
+export { describeIssues, problemsOf } from "./shared/contract";
+export { describeProblem, SECRET_SHOWN_AS } from "./shared/problem";
 export { flag, imageReference, portRange, portRangeProblems } from "./shared/fields";
 export { LABEL_PREFIX, ONE_SHOT_COMPONENTS, ONE_SHOT_ROLES } from "./shared/containerConventions";
 export { LEGACY_TYPES, PACKAGE_NAME } from "./shared/typeTokens";

@@ -102,12 +102,7 @@ new PolicyPack("zookeeper-docker-guardrails", {
             "Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*) hold no literal value; use NAME__FILE and an uploaded file.",
             checkNoLiteralSecretEnv,
         ),
-        resourceRule(
-            RULES.ensembleOddSize,
-            ENSEMBLE_TYPES,
-            "A ZooKeeperEnsemble has an odd size between 1 and 255.",
-            checkEnsembleSize,
-        ),
+        resourceRule(RULES.ensembleOddSize, ENSEMBLE_TYPES, "A ZooKeeperEnsemble has an odd size between 1 and 255.", checkEnsembleSize),
         oddServerCount,
     ],
 });

@@ -24,6 +24,9 @@ export const RULES = Object.freeze({
 
 import { LABEL_PREFIX, LABEL_VALUES } from "../components/shared/containerConventions";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE } from "../components/shared/typeTokens";
+import { Props, field, known, knownElements, labelValue, required } from "./props";
+
+export { known, labelValue };
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
 /** The ensemble's type token, and its 0.1 token for stacks not yet updated. */
@@ -45,43 +48,6 @@ export const FILE_SUFFIX = "__FILE";
 const DOCKER_SOCKET = "docker.sock";
 /** Host directories that contain the Docker socket, so mounting them mounts the socket. */
 const SOCKET_PARENTS = ["/", "/var", "/var/run", "/run", "/run/docker"];
-
-type Props = Record<string, any>;
-
-/**
- * Reads a value that may be unknown during preview. The policy SDK signals an unknown value by
- * throwing its UnknownValueError; anything else is a real error and is rethrown.
- */
-export function known<T>(read: () => T): T | undefined {
-    try {
-        return read();
-    } catch (err) {
-        if (err instanceof Error && err.constructor.name === "UnknownValueError") {
-            return undefined;
-        }
-        throw err;
-    }
-}
-
-/** The elements of a list property that are known; an unknown list yields none. */
-function knownElements(read: () => unknown): unknown[] {
-    const list = known(read);
-    if (!Array.isArray(list)) {
-        return [];
-    }
-    const out: unknown[] = [];
-    for (let i = 0; i < list.length; i++) {
-        const element = known(() => list[i]);
-        if (element !== undefined) {
-            out.push(element);
-        }
-    }
-    return out;
-}
-
-function field(obj: unknown, key: string): unknown {
-    return known(() => (obj as Props)[key]);
-}
 
 /** Published ports bind only to allowed host addresses; no host networking. */
 export function checkPublishedPorts(props: Props, allowedHostIps: readonly string[] = DEFAULT_ALLOWED_HOST_IPS): string[] {
@@ -105,18 +71,6 @@ export function checkPublishedPorts(props: Props, allowedHostIps: readonly strin
     return problems;
 }
 
-/**
- * A property that must be set: `missing` when it is absent, nothing to check when its value is not
- * known yet (preview), else the value.
- */
-function required(props: Props, key: string, missing: string): { problems: string[] } | { value: unknown } {
-    if (!(key in props)) {
-        return { problems: [missing] };
-    }
-    const value = known(() => props[key]);
-    return value === undefined ? { problems: [] } : { value };
-}
-
 /** A memory limit is set. */
 export function checkMemoryLimit(props: Props): string[] {
     const read = required(props, "memory", "no memory limit: set memory (MB) so one container cannot take the host's memory");
@@ -132,7 +86,11 @@ export function checkMemoryLimit(props: Props): string[] {
 
 /** The container runs as a non-root user. */
 export function checkNonRootUser(props: Props): string[] {
-    const read = required(props, "user", "no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000");
+    const read = required(
+        props,
+        "user",
+        "no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000",
+    );
     if (!("value" in read)) {
         return read.problems;
     }
@@ -218,20 +176,11 @@ export function checkEnsembleSize(props: Props): string[] {
         return [];
     }
     if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > 255 || size % 2 === 0) {
-        return [`size is ${JSON.stringify(size)}: an ensemble needs an odd number of servers between 1 and 255 (an even size adds no fault tolerance)`];
+        return [
+            `size is ${JSON.stringify(size)}: an ensemble needs an odd number of servers between 1 and 255 (an even size adds no fault tolerance)`,
+        ];
     }
     return [];
-}
-
-/** The value of one label in the provider's list form `[{label, value}]`. */
-export function labelValue(props: Props, key: string): string | undefined {
-    for (const entry of knownElements(() => props.labels)) {
-        if (field(entry, "label") === key) {
-            const value = field(entry, "value");
-            return typeof value === "string" ? value : undefined;
-        }
-    }
-    return undefined;
 }
 
 /**

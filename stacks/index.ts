@@ -3,7 +3,8 @@
  * and validated first: a bad configuration throws here, before any resource
  * is registered, so it creates and changes nothing.
  */
-import { parseStackConfig, readRawStackConfig, readSecretConfigKeys, resolvePlatformSettings } from "./config";
+import { parseStackConfig, resolvePlatformSettings } from "./config";
+import { readRawStackConfig, readSecretConfigKeys } from "./configSource";
 import { deployPlatform } from "./program";
 import { keepSourceMapsForMessagesOnly } from "./promiseStackTraces";
 

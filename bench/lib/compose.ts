@@ -66,7 +66,8 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
             files[rel] = u.content;
             mounts.push(`./${rel}:${u.file}:ro`);
         }
-        const hc = i.healthcheck as { tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string } | undefined;
+        const hc = i.healthcheck as
+            { tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string } | undefined;
         const service: Record<string, unknown> = {
             image: imageFor(name, images),
             container_name: name,
@@ -79,7 +80,11 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
             ...(environment.length > 0 ? { environment } : {}),
             ...(mounts.length > 0 ? { volumes: mounts } : {}),
             ...(i.ports?.length
-                ? { ports: (i.ports as Array<{ internal: number; external: number; ip: string }>).map((p) => `${p.ip}:${p.external}:${p.internal}`) }
+                ? {
+                      ports: (i.ports as Array<{ internal: number; external: number; ip: string }>).map(
+                          (p) => `${p.ip}:${p.external}:${p.internal}`,
+                      ),
+                  }
                 : {}),
             ...(hc
                 ? {

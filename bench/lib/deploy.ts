@@ -18,7 +18,11 @@ export interface RunResult {
 }
 
 /** Runs a command, resolving with its exit code, output and wall time (never rejects). */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+    cmd: string,
+    args: string[],
+    opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
     return new Promise((resolve) => {
         const started = process.hrtime.bigint();
         const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...(opts.env ?? {}) }, stdio: ["ignore", "pipe", "pipe"] });
@@ -48,7 +52,10 @@ export interface PulumiDir {
 }
 
 /** The stack program's project (test/e2e harness copy) with `stacks/Pulumi.<name>.yaml` for each stack. */
-export async function prepareProgram(label: string, stacks: Record<string, Record<string, unknown>>): Promise<PulumiDir & { project: Project }> {
+export async function prepareProgram(
+    label: string,
+    stacks: Record<string, Record<string, unknown>>,
+): Promise<PulumiDir & { project: Project }> {
     const project = copyProject(`bench-${label}`);
     const pd = { dir: project.workDir, env: project.envVars, project };
     for (const [name, raw] of Object.entries(stacks)) {

@@ -35,7 +35,10 @@ export function loadSchedule(): FaultSchedule {
     const file = path.join(__dirname, "..", "faults.json");
     const schedule = JSON.parse(fs.readFileSync(file, "utf8")) as FaultSchedule;
     for (const e of schedule.events) {
-        if (!["kill", "start", "pause", "restart", "disconnect"].includes(e.action) || !["leader", "follower", "stopped"].includes(e.target)) {
+        if (
+            !["kill", "start", "pause", "restart", "disconnect"].includes(e.action) ||
+            !["leader", "follower", "stopped"].includes(e.target)
+        ) {
             throw new Error(`faults.json: bad event ${JSON.stringify(e)}`);
         }
         if (e.at < 0 || e.at >= schedule.durationSeconds) {
@@ -168,7 +171,9 @@ export async function runSchedule(ensemble: Ensemble, schedule: FaultSchedule, t
                 const name = target;
                 await docker("network", "disconnect", net, name);
                 unpauses.push(
-                    sleep((ev.seconds ?? 5) * 1000).then(() => docker("network", "connect", "--alias", name, net, name).then(() => undefined)),
+                    sleep((ev.seconds ?? 5) * 1000).then(() =>
+                        docker("network", "connect", "--alias", name, net, name).then(() => undefined),
+                    ),
                 );
             } else {
                 // The cgroup freezer sometimes refuses on a busy host ("unable to freeze"); retry.

@@ -39,16 +39,36 @@ export async function startStockEnsemble(prefix: string, image: string, size: nu
     const servers = hosts.map((h, i) => `server.${i + 1}=${h}:2888:3888;2181`).join(" ");
     for (const [i, host] of hosts.entries()) {
         await docker(
-            "run", "-d",
-            "--name", host, "--hostname", host, "--network", net, "--network-alias", host,
-            "--label", "zkbench=1",
-            "-p", `127.0.0.1:${clientPortBase + i}:2181`,
-            "-v", `${host}-data:/data`, "-v", `${host}-datalog:/datalog`,
-            "-e", `ZOO_MY_ID=${i + 1}`, "-e", `ZOO_SERVERS=${servers}`,
+            "run",
+            "-d",
+            "--name",
+            host,
+            "--hostname",
+            host,
+            "--network",
+            net,
+            "--network-alias",
+            host,
+            "--label",
+            "zkbench=1",
+            "-p",
+            `127.0.0.1:${clientPortBase + i}:2181`,
+            "-v",
+            `${host}-data:/data`,
+            "-v",
+            `${host}-datalog:/datalog`,
+            "-e",
+            `ZOO_MY_ID=${i + 1}`,
+            "-e",
+            `ZOO_SERVERS=${servers}`,
             image,
         );
     }
-    return ensembleOf(prefix, hosts, hosts.map((_, i) => `127.0.0.1:${clientPortBase + i}`));
+    return ensembleOf(
+        prefix,
+        hosts,
+        hosts.map((_, i) => `127.0.0.1:${clientPortBase + i}`),
+    );
 }
 
 /**
@@ -78,7 +98,9 @@ export async function startFromInspected(
         if (hc.tests[0] !== "CMD-SHELL") {
             throw new Error(`health check of ${name} is not CMD-SHELL`);
         }
-        const envs = (i.envs as string[]).map((e) => (e.startsWith("JVMFLAGS=") && extraJvmFlags.length ? `${e} ${extraJvmFlags.join(" ")}` : e));
+        const envs = (i.envs as string[]).map((e) =>
+            e.startsWith("JVMFLAGS=") && extraJvmFlags.length ? `${e} ${extraJvmFlags.join(" ")}` : e,
+        );
         const ports = (i.ports as Array<{ internal: number; external: number; ip: string }>) ?? [];
         const clientPort = ports.find((p) => p.internal === 2181);
         if (!clientPort) {
@@ -87,18 +109,45 @@ export async function startFromInspected(
         hostPorts.push(`${clientPort.ip}:${clientPort.external}`);
         await docker(
             "create",
-            "--name", name, "--hostname", String(i.hostname), "--network", net, "--network-alias", name,
-            "--label", "zkbench=1",
+            "--name",
+            name,
+            "--hostname",
+            String(i.hostname),
+            "--network",
+            net,
+            "--network-alias",
+            name,
+            "--label",
+            "zkbench=1",
             ...ports.flatMap((p) => ["-p", `${p.ip}:${p.external}:${p.internal}`]),
-            ...(i.volumes as Array<{ volumeName: string; containerPath: string }>).flatMap((v) => ["-v", `${v.volumeName}:${v.containerPath}`]),
+            ...(i.volumes as Array<{ volumeName: string; containerPath: string }>).flatMap((v) => [
+                "-v",
+                `${v.volumeName}:${v.containerPath}`,
+            ]),
             ...envs.flatMap((e) => ["-e", e]),
-            "--memory", `${i.memory}m`, "--memory-swap", `${i.memorySwap}m`,
-            "--user", String(i.user),
+            "--memory",
+            `${i.memory}m`,
+            "--memory-swap",
+            `${i.memorySwap}m`,
+            "--user",
+            String(i.user),
             ...((i.capabilities?.drops as string[]) ?? []).flatMap((d) => ["--cap-drop", d]),
-            "--health-cmd", hc.tests[1], "--health-interval", hc.interval, "--health-timeout", hc.timeout,
-            "--health-retries", String(hc.retries), "--health-start-period", hc.startPeriod,
-            "--restart", String(i.restart), "--stop-timeout", String(i.stopTimeout),
-            "--log-driver", String(i.logDriver),
+            "--health-cmd",
+            hc.tests[1],
+            "--health-interval",
+            hc.interval,
+            "--health-timeout",
+            hc.timeout,
+            "--health-retries",
+            String(hc.retries),
+            "--health-start-period",
+            hc.startPeriod,
+            "--restart",
+            String(i.restart),
+            "--stop-timeout",
+            String(i.stopTimeout),
+            "--log-driver",
+            String(i.logDriver),
             ...Object.entries((i.logOpts as Record<string, string>) ?? {}).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
             image,
         );
@@ -109,7 +158,11 @@ export async function startFromInspected(
     for (const s of servers) {
         await docker("start", String(s.inputs.name));
     }
-    return ensembleOf(prefix, servers.map((s) => String(s.inputs.name)), hostPorts);
+    return ensembleOf(
+        prefix,
+        servers.map((s) => String(s.inputs.name)),
+        hostPorts,
+    );
 }
 
 /** Writes one file into a created container, like the provider's `uploads`. */
@@ -167,5 +220,9 @@ export async function waitServing(ensemble: Ensemble, timeoutMs = 90000): Promis
 /** An ensemble deployed by the stack program, by its name prefix and published client ports. */
 export function deployedEnsemble(prefix: string, size: number, clientPortBase: number): Ensemble {
     const containers = Array.from({ length: size }, (_, i) => `${prefix}-${i + 1}`);
-    return ensembleOf(prefix, containers, containers.map((_, i) => `127.0.0.1:${clientPortBase + i}`));
+    return ensembleOf(
+        prefix,
+        containers,
+        containers.map((_, i) => `127.0.0.1:${clientPortBase + i}`),
+    );
 }

@@ -55,7 +55,10 @@ function op(call: (cb: (err: Error | zookeeper.Exception | null) => void) => voi
 async function byRole(ensemble: Ensemble): Promise<string[]> {
     const modes = await quickModes(ensemble);
     const rank = (m: string) => (m === "follower" ? 0 : m === "leader" ? 1 : 2);
-    return ensemble.hostPorts.map((hp, i) => ({ hp, r: rank(modes[i]) })).sort((a, b) => a.r - b.r).map((x) => x.hp);
+    return ensemble.hostPorts
+        .map((hp, i) => ({ hp, r: rank(modes[i]) }))
+        .sort((a, b) => a.r - b.r)
+        .map((x) => x.hp);
 }
 
 export async function runCell(ensemble: Ensemble, workload: Workload, clients: number, durationMs: number): Promise<CellResult> {

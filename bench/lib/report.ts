@@ -31,8 +31,10 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
                 : "The machine was otherwise idle at the start; the ratios are the figures."),
     );
     out.push("");
-    out.push(`Counts: ${r.settings.coldReps} cold starts each, ${r.settings.previewReps} previews each, ${r.settings.kills} leader kills each, ` +
-        `${r.settings.cellSeconds} s per load cell, ${r.settings.constructReps} constructions and ${r.settings.scalePreviewReps} previews per size.`);
+    out.push(
+        `Counts: ${r.settings.coldReps} cold starts each, ${r.settings.previewReps} previews each, ${r.settings.kills} leader kills each, ` +
+            `${r.settings.cellSeconds} s per load cell, ${r.settings.constructReps} constructions and ${r.settings.scalePreviewReps} previews per size.`,
+    );
     out.push("");
     if (r.errors.length) {
         out.push("## Errors");
@@ -52,30 +54,48 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
     out.push("|---|---|---|---|---|---|");
     if (r.coldStart) {
         const c = r.coldStart;
-        out.push(`| 1. empty → serving quorum (median) | docker-compose ${s(c.compose.median)} | pulumi up ${s(c.pulumi.median)} | ${c.ratio}× | ≤ ${t.coldStartRatio}× | ${yes(c.met)} |`);
+        out.push(
+            `| 1. empty → serving quorum (median) | docker-compose ${s(c.compose.median)} | pulumi up ${s(c.pulumi.median)} | ${c.ratio}× | ≤ ${t.coldStartRatio}× | ${yes(c.met)} |`,
+        );
     }
     if (r.preview) {
         const p = r.preview;
-        out.push(`| 2. no-op preview (median) | 1-resource program ${s(p.floor.median)} | dev ${s(p.dev.median)} | ${p.ratio}× | ≤ ${t.previewRatio}× and ≤ ${t.previewSeconds} s | ${yes(p.met)} |`);
+        out.push(
+            `| 2. no-op preview (median) | 1-resource program ${s(p.floor.median)} | dev ${s(p.dev.median)} | ${p.ratio}× | ≤ ${t.previewRatio}× and ≤ ${t.previewSeconds} s | ${yes(p.met)} |`,
+        );
     }
     if (r.failover) {
         const f = r.failover;
-        out.push(`| 3a. leader failover, median ack gap | stock ${msf(f.stock.median)} | ${msf(f.tuned.median)} | ${(f.tuned.median / f.stock.median).toFixed(2)}× | ≤ ${t.failoverMedianMs} ms, ≤ stock | ${yes(f.met.median && f.tuned.median <= f.stock.median)} |`);
-        out.push(`| 3b. leader failover, p95 ack gap | stock ${msf(f.stock.p95)} | ${msf(f.tuned.p95)} | ${(f.tuned.p95 / f.stock.p95).toFixed(2)}× | ≤ ${t.failoverP95Ms} ms, ≤ stock | ${yes(f.met.p95 && f.tuned.p95 <= f.stock.p95)} |`);
+        out.push(
+            `| 3a. leader failover, median ack gap | stock ${msf(f.stock.median)} | ${msf(f.tuned.median)} | ${(f.tuned.median / f.stock.median).toFixed(2)}× | ≤ ${t.failoverMedianMs} ms, ≤ stock | ${yes(f.met.median && f.tuned.median <= f.stock.median)} |`,
+        );
+        out.push(
+            `| 3b. leader failover, p95 ack gap | stock ${msf(f.stock.p95)} | ${msf(f.tuned.p95)} | ${(f.tuned.p95 / f.stock.p95).toFixed(2)}× | ≤ ${t.failoverP95Ms} ms, ≤ stock | ${yes(f.met.p95 && f.tuned.p95 <= f.stock.p95)} |`,
+        );
     }
     if (r.load) {
         const l = r.load;
-        out.push(`| 4a. throughput, geometric mean of ${l.cells.length} cells | hand-run, same settings | component | ${l.geomeanThroughputRatio}× (worst cell ${l.minThroughputRatio}×) | ≥ ${t.throughputRatio}× | ${yes(l.met)} |`);
+        out.push(
+            `| 4a. throughput, geometric mean of ${l.cells.length} cells | hand-run, same settings | component | ${l.geomeanThroughputRatio}× (worst cell ${l.minThroughputRatio}×) | ≥ ${t.throughputRatio}× | ${yes(l.met)} |`,
+        );
     }
     if (r.availability) {
         const a = r.availability;
-        out.push(`| 4b. write availability over the fault schedule | hand-run ${pct(a.baseline.writeAvailability)} | ${pct(a.subject.writeAvailability)} | ${a.writeRatio}× | ≥ ${t.throughputRatio}× | ${yes(a.writeRatio >= t.throughputRatio)} |`);
-        out.push(`| 4c. read availability over the fault schedule | hand-run ${pct(a.baseline.readAvailability)} | ${pct(a.subject.readAvailability)} | ${a.readRatio}× | ≥ ${t.throughputRatio}× | ${yes(a.readRatio >= t.throughputRatio)} |`);
+        out.push(
+            `| 4b. write availability over the fault schedule | hand-run ${pct(a.baseline.writeAvailability)} | ${pct(a.subject.writeAvailability)} | ${a.writeRatio}× | ≥ ${t.throughputRatio}× | ${yes(a.writeRatio >= t.throughputRatio)} |`,
+        );
+        out.push(
+            `| 4c. read availability over the fault schedule | hand-run ${pct(a.baseline.readAvailability)} | ${pct(a.subject.readAvailability)} | ${a.readRatio}× | ≥ ${t.throughputRatio}× | ${yes(a.readRatio >= t.throughputRatio)} |`,
+        );
     }
     if (r.scaling) {
         const sc = r.scaling;
-        out.push(`| 5a. construction per added server (mocks) | – | ${sc.constructFit.slope.toFixed(1)} ms/server | R² ${sc.constructFit.r2} | linear (R² ≥ ${t.scalingR2}) | ${yes(sc.constructFit.r2 >= t.scalingR2)} |`);
-        out.push(`| 5b. preview per added server (new stack) | – | ${sc.previewFit.slope.toFixed(0)} ms/server | R² ${sc.previewFit.r2} | linear (R² ≥ ${t.scalingR2}) | ${yes(sc.previewFit.r2 >= t.scalingR2)} |`);
+        out.push(
+            `| 5a. construction per added server (mocks) | – | ${sc.constructFit.slope.toFixed(1)} ms/server | R² ${sc.constructFit.r2} | linear (R² ≥ ${t.scalingR2}) | ${yes(sc.constructFit.r2 >= t.scalingR2)} |`,
+        );
+        out.push(
+            `| 5b. preview per added server (new stack) | – | ${sc.previewFit.slope.toFixed(0)} ms/server | R² ${sc.previewFit.r2} | linear (R² ≥ ${t.scalingR2}) | ${yes(sc.previewFit.r2 >= t.scalingR2)} |`,
+        );
     }
     out.push("");
     for (const c of charts) {
@@ -119,7 +139,9 @@ function coldStartSection(r: Results, out: string[]): void {
         out.push("| container | created | started | finished |");
         out.push("|---|---|---|---|");
         for (const e of c.timeline) {
-            out.push(`| ${e.name} | ${(e.createdMs / 1000).toFixed(2)} | ${(e.startedMs / 1000).toFixed(2)} | ${e.finishedMs !== undefined ? (e.finishedMs / 1000).toFixed(2) : ""} |`);
+            out.push(
+                `| ${e.name} | ${(e.createdMs / 1000).toFixed(2)} | ${(e.startedMs / 1000).toFixed(2)} | ${e.finishedMs !== undefined ? (e.finishedMs / 1000).toFixed(2) : ""} |`,
+            );
         }
         out.push("");
     }
@@ -136,7 +158,9 @@ function coldStartSection(r: Results, out: string[]): void {
                     ? `The servers are created one after another behind roll gates (server 1 started at ${(zk(1)!.startedMs / 1000).toFixed(1)} s, server 3 at ${(zk(3)!.startedMs / 1000).toFixed(1)} s): ` +
                       "on first creation each gate passes at once, but every gate is still a container to create and start plus the provider's one-second health polling. "
                     : "") +
-                (app ? `The app is created only after the ready gate has seen the quorum (app started at ${(app.startedMs / 1000).toFixed(1)} s), and its first health check runs 5 s after start. ` : "") +
+                (app
+                    ? `The app is created only after the ready gate has seen the quorum (app started at ${(app.startedMs / 1000).toFixed(1)} s), and its first health check runs 5 s after start. `
+                    : "") +
                 "That ordering is what makes later updates roll without losing the quorum and makes `pulumi up` return only when the ensemble serves; " +
                 "the gap to compose is its price on a first deployment.",
         );
@@ -182,14 +206,23 @@ function failoverSection(r: Results, out: string[]): void {
             "ensemble must serve with one leader before the next kill; stock and component kills alternate.",
     );
     out.push("");
-    out.push(`- **stock**: plain \`docker run\` of the same image, configured only with \`ZOO_MY_ID\` and \`ZOO_SERVERS\` (image defaults: tickTime 2000, initLimit 5, syncLimit 2, no JVM flags).`);
-    out.push(`- **component**: the ensemble \`pulumi up\` deployed in section 1 (tickTime 2000, initLimit 10, syncLimit 5, snapCount 10000), JVMFLAGS \`${f.componentJvmFlags}\`.`);
+    out.push(
+        `- **stock**: plain \`docker run\` of the same image, configured only with \`ZOO_MY_ID\` and \`ZOO_SERVERS\` (image defaults: tickTime 2000, initLimit 5, syncLimit 2, no JVM flags).`,
+    );
+    out.push(
+        `- **component**: the ensemble \`pulumi up\` deployed in section 1 (tickTime 2000, initLimit 10, syncLimit 5, snapCount 10000), JVMFLAGS \`${f.componentJvmFlags}\`.`,
+    );
     out.push("");
     out.push("| | median | p95 | min | max | detect | elect | sync | client | leader-connect retries |");
     out.push("|---|---|---|---|---|---|---|---|---|---|");
-    for (const [label, d] of [["stock", f.stock], ["component", f.tuned]] as const) {
+    for (const [label, d] of [
+        ["stock", f.stock],
+        ["component", f.tuned],
+    ] as const) {
         const ph = d.phases;
-        out.push(`| ${label} | ${msf(d.median)} | ${msf(d.p95)} | ${msf(d.min)} | ${msf(d.max)} | ${msf(ph.detectMs)} | ${msf(ph.electMs)} | ${msf(ph.syncMs)} | ${msf(ph.clientMs)} | ${ph.leaderConnectRetries} |`);
+        out.push(
+            `| ${label} | ${msf(d.median)} | ${msf(d.p95)} | ${msf(d.min)} | ${msf(d.max)} | ${msf(ph.detectMs)} | ${msf(ph.electMs)} | ${msf(ph.syncMs)} | ${msf(ph.clientMs)} | ${ph.leaderConnectRetries} |`,
+        );
     }
     out.push("");
     out.push(`Gaps (ms), stock: ${f.stock.samples.join(", ")}; component: ${f.tuned.samples.join(", ")}.`);
@@ -232,7 +265,9 @@ function loadSection(r: Results, out: string[], mixedReadShare: number): void {
             "Ratios: throughput component/baseline (≥ 0.95 wanted); latency component/baseline (lower is better).",
     );
     out.push("");
-    out.push("| workload | clients | hand-run ops/s | component ops/s | ratio | hand-run p50 / p99 (ms) | component p50 / p99 (ms) | p50 ratio | p99 ratio |");
+    out.push(
+        "| workload | clients | hand-run ops/s | component ops/s | ratio | hand-run p50 / p99 (ms) | component p50 / p99 (ms) | p50 ratio | p99 ratio |",
+    );
     out.push("|---|---|---|---|---|---|---|---|---|");
     for (const c of l.cells) {
         out.push(
@@ -274,8 +309,13 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("");
     out.push("| | write availability | write downtime | read availability | read downtime | writes | reads |");
     out.push("|---|---|---|---|---|---|---|");
-    for (const [label, d] of [["hand-run (same settings)", a.baseline], ["component", a.subject]] as const) {
-        out.push(`| ${label} | ${pct(d.writeAvailability)} | ${s(d.writeDowntimeMs)} | ${pct(d.readAvailability)} | ${s(d.readDowntimeMs)} | ${d.writes} | ${d.reads} |`);
+    for (const [label, d] of [
+        ["hand-run (same settings)", a.baseline],
+        ["component", a.subject],
+    ] as const) {
+        out.push(
+            `| ${label} | ${pct(d.writeAvailability)} | ${s(d.writeDowntimeMs)} | ${pct(d.readAvailability)} | ${s(d.readDowntimeMs)} | ${d.writes} | ${d.reads} |`,
+        );
     }
     out.push("");
     const gapList = (g: Array<{ atS: number; ms: number }>) => g.map((x) => `${x.atS} s: ${x.ms} ms`).join(", ") || "none";
@@ -285,7 +325,9 @@ function availabilitySection(r: Results, out: string[], gapThresholdMs: number):
     out.push("");
     const failed = [...a.baseline.executed, ...a.subject.executed].filter((e) => e.includes("FAILED"));
     if (failed.length) {
-        out.push(`**Not like for like:** ${failed.length} fault command(s) failed (${failed.join("; ")}), so the two ensembles did not go through the same schedule and the ratios above compare different runs.`);
+        out.push(
+            `**Not like for like:** ${failed.length} fault command(s) failed (${failed.join("; ")}), so the two ensembles did not go through the same schedule and the ratios above compare different runs.`,
+        );
         out.push("");
     }
     out.push(`Events (component): ${a.subject.executed.join("; ")}.`);
@@ -313,8 +355,12 @@ function scalingSection(r: Results, out: string[]): void {
     out.push("");
     out.push(`| servers | ${sc.sizes.join(" | ")} | slope per server | intercept | R² |`);
     out.push(`|---|${sc.sizes.map(() => "---").join("|")}|---|---|---|`);
-    out.push(`| construction (ms) | ${sc.sizes.map((n) => med(sc.constructMs[n]).toFixed(0)).join(" | ")} | ${sc.constructFit.slope.toFixed(1)} ms | ${sc.constructFit.intercept.toFixed(0)} ms | ${sc.constructFit.r2} |`);
-    out.push(`| preview (ms) | ${sc.sizes.map((n) => med(sc.previewMs[n]).toFixed(0)).join(" | ")} | ${sc.previewFit.slope.toFixed(0)} ms | ${sc.previewFit.intercept.toFixed(0)} ms | ${sc.previewFit.r2} |`);
+    out.push(
+        `| construction (ms) | ${sc.sizes.map((n) => med(sc.constructMs[n]).toFixed(0)).join(" | ")} | ${sc.constructFit.slope.toFixed(1)} ms | ${sc.constructFit.intercept.toFixed(0)} ms | ${sc.constructFit.r2} |`,
+    );
+    out.push(
+        `| preview (ms) | ${sc.sizes.map((n) => med(sc.previewMs[n]).toFixed(0)).join(" | ")} | ${sc.previewFit.slope.toFixed(0)} ms | ${sc.previewFit.intercept.toFixed(0)} ms | ${sc.previewFit.r2} |`,
+    );
     out.push("");
     out.push(
         "Each added server adds one container, two volumes and one roll gate (4 resources), so both costs should grow linearly; " +

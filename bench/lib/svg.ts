@@ -3,7 +3,7 @@
  * baseline-vs-subject figures, and an x/y line chart with fitted lines for the scaling figure.
  */
 
-const FONT = "font-family=\"sans-serif\" font-size=\"12\"";
+const FONT = 'font-family="sans-serif" font-size="12"';
 const COLORS = ["#7f8c8d", "#2e86de", "#e67e22", "#27ae60", "#8e44ad"];
 
 function esc(text: string): string {
@@ -57,7 +57,9 @@ export function barChartSvg(chart: BarChart): string {
     });
     chart.groups.forEach((g, gi) => {
         const gy = top + gi * groupH;
-        parts.push(`<text x="${labelW - 8}" y="${gy + (chart.series.length * barH) / 2 + 4}" ${FONT} text-anchor="end">${esc(g.label)}</text>`);
+        parts.push(
+            `<text x="${labelW - 8}" y="${gy + (chart.series.length * barH) / 2 + 4}" ${FONT} text-anchor="end">${esc(g.label)}</text>`,
+        );
         g.values.forEach((v, si) => {
             const y = gy + si * barH;
             const w = Number.isFinite(v) ? x(v) - labelW : 0;
@@ -123,7 +125,9 @@ export function lineChartSvg(chart: LineChart): string {
     chart.series.forEach((s, i) => {
         const color = COLORS[(i + 1) % COLORS.length];
         const pts = [...s.points].sort((a, b) => a.x - b.x);
-        parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ")}"/>`);
+        parts.push(
+            `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ")}"/>`,
+        );
         for (const p of pts) {
             parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3.5" fill="${color}"/>`);
         }
@@ -132,7 +136,9 @@ export function lineChartSvg(chart: LineChart): string {
             const b = pts[pts.length - 1].x;
             const ya = s.fit.intercept + s.fit.slope * a;
             const yb = s.fit.intercept + s.fit.slope * b;
-            parts.push(`<line x1="${px(a).toFixed(1)}" y1="${py(ya).toFixed(1)}" x2="${px(b).toFixed(1)}" y2="${py(yb).toFixed(1)}" stroke="${color}" stroke-dasharray="5 4"/>`);
+            parts.push(
+                `<line x1="${px(a).toFixed(1)}" y1="${py(ya).toFixed(1)}" x2="${px(b).toFixed(1)}" y2="${py(yb).toFixed(1)}" stroke="${color}" stroke-dasharray="5 4"/>`,
+            );
         }
         const lx = left + 10 + i * 260;
         parts.push(`<rect x="${lx}" y="30" width="12" height="12" fill="${color}"/>`);

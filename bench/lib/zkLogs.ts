@@ -38,8 +38,14 @@ export function marksOf(lines: string[], from: number): Marks {
         const t = logTime(line);
         if (t === undefined || t < from) continue;
         if (marks.looking === undefined && /Peer state changed: looking/.test(line)) marks.looking = t;
-        else if (marks.looking !== undefined && marks.decided === undefined && /Peer state changed: (leading|following)$/.test(line.trim())) marks.decided = t;
-        else if (marks.decided !== undefined && marks.serving === undefined && /(Have quorum of supporters|Learner received UPTODATE message)/.test(line)) marks.serving = t;
+        else if (marks.looking !== undefined && marks.decided === undefined && /Peer state changed: (leading|following)$/.test(line.trim()))
+            marks.decided = t;
+        else if (
+            marks.decided !== undefined &&
+            marks.serving === undefined &&
+            /(Have quorum of supporters|Learner received UPTODATE message)/.test(line)
+        )
+            marks.serving = t;
         if (marks.decided !== undefined && marks.serving === undefined && /Unexpected exception, tries=/.test(line)) marks.retries += 1;
     }
     return marks;

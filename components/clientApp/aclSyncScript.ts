@@ -47,7 +47,12 @@ export function renderAclSyncSecrets(superUser: Credentials, app: Credentials): 
 
 /** Checks a znode path used as the app's root. */
 function validateRoot(root: string): void {
-    if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(root) || root.split("/").some((s) => s === "." || s === "..") || root === "/zookeeper" || root.startsWith("/zookeeper/")) {
+    if (
+        !/^(\/[A-Za-z0-9_.-]+)+$/.test(root) ||
+        root.split("/").some((s) => s === "." || s === "..") ||
+        root === "/zookeeper" ||
+        root.startsWith("/zookeeper/")
+    ) {
         throw new Error(`ACL sync root "${root}" is not allowed: must be an absolute znode path outside /zookeeper`);
     }
 }

@@ -117,12 +117,15 @@ export class ClientAppService extends pulumi.ComponentResource {
         if (settings.ensemble.clientDigest) {
             const problem = userNameProblem(user);
             if (problem !== undefined) {
-                throw new ComponentArgumentsError("ClientAppService", name, [`namePrefix: ${JSON.stringify(prefix)} is not allowed: as the app's ZooKeeper user it ${problem}`]);
+                throw new ComponentArgumentsError("ClientAppService", name, [
+                    `namePrefix: ${JSON.stringify(prefix)} is not allowed: as the app's ZooKeeper user it ${problem}`,
+                ]);
             }
         }
         super(CLIENT_APP_SERVICE_TYPE, name, args, withLegacyAlias(opts, LEGACY_TYPES.ClientAppService));
         const ensemble = settings.ensemble;
-        const check = <T>(path: string, schema: z.ZodType<T>, input: pulumi.Input<T>) => checkedInput("ClientAppService", name, path, schema, input);
+        const check = <T>(path: string, schema: z.ZodType<T>, input: pulumi.Input<T>) =>
+            checkedInput("ClientAppService", name, path, schema, input);
         const servers = check("ensemble.servers", serversField(), ensemble.servers);
         const networkName = check("ensemble.networkName", networkNameField(), ensemble.networkName);
         const connect = servers.apply((s) => renderZooKeeperConnect(renderConnectionString(s), settings.chroot));

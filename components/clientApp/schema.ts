@@ -12,7 +12,8 @@ export const DEFAULT_APP_REPLICAS = 1;
 export const MAX_APP_REPLICAS = 16;
 export const DEFAULT_APP_MEMORY_MB = 192;
 
-const CHROOT_TEXT = "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)";
+const CHROOT_TEXT =
+    "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)";
 
 /** Why a chroot is refused, or undefined. */
 export function chrootProblem(chroot: unknown): string | undefined {
@@ -28,7 +29,11 @@ export function chrootProblem(chroot: unknown): string | undefined {
     return undefined;
 }
 
-export const chrootField = () => allowing(z.string().refine((c) => chrootProblem(c) === undefined), CHROOT_TEXT);
+export const chrootField = () =>
+    allowing(
+        z.string().refine((c) => chrootProblem(c) === undefined),
+        CHROOT_TEXT,
+    );
 
 const serverEndpointSchema = z.strictObject({
     id: integer(1, 255, "must be an integer between 1 and 255"),
@@ -36,7 +41,8 @@ const serverEndpointSchema = z.strictObject({
     clientPort: integer(1, 65535, "must be an integer port between 1 and 65535"),
 });
 
-export const serversField = () => allowing(z.array(serverEndpointSchema).min(1), "must list at least one server, each with an id, a host and a client port");
+export const serversField = () =>
+    allowing(z.array(serverEndpointSchema).min(1), "must list at least one server, each with an id, a host and a client port");
 
 /**
  * What the app needs of its ensemble. Not strict: a ZooKeeperEnsemble has more than this, and
@@ -67,7 +73,9 @@ export const clientAppFields = {
 
 /** Rules between the app's fields; the stack configuration applies them too. */
 export function checkClientAppRules(settings: { replicas: number; hostPortBase?: number }, ctx: z.RefinementCtx): void {
-    for (const p of portRangeProblems(portRange(["hostPortBase"], settings.hostPortBase, settings.replicas, `${settings.replicas} replicas`))) {
+    for (const p of portRangeProblems(
+        portRange(["hostPortBase"], settings.hostPortBase, settings.replicas, `${settings.replicas} replicas`),
+    )) {
         ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
 }

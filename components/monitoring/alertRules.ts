@@ -89,9 +89,7 @@ function leaderRules(settings: AlertRuleSettings): AlertRule[] {
         });
         rules.push({
             alert: "ZooKeeperSyncedFollowersBelowEnsemble",
-            expr:
-                `max by (ensemble) (synced_followers{${zk}}) ` +
-                `< on (ensemble) max by (ensemble) (quorum_size{${zk}} - 1)`,
+            expr: `max by (ensemble) (synced_followers{${zk}}) ` + `< on (ensemble) max by (ensemble) (quorum_size{${zk}} - 1)`,
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -159,7 +157,12 @@ function resourceRules(settings: AlertRuleSettings): AlertRule[] {
             "is queueing requests",
             "{{ $value }} requests are waiting; the server cannot keep up with its clients.",
         ),
-        serverWarning("ZooKeeperAvgLatencyHigh", `avg_latency{${zk}} > ${settings.avgLatencyThresholdMs ?? 100}`, "answers slowly", "Average request latency is {{ $value }} ms."),
+        serverWarning(
+            "ZooKeeperAvgLatencyHigh",
+            `avg_latency{${zk}} > ${settings.avgLatencyThresholdMs ?? 100}`,
+            "answers slowly",
+            "Average request latency is {{ $value }} ms.",
+        ),
         serverWarning(
             "ZooKeeperFsyncTimeHigh",
             `rate(fsynctime_sum{${zk}}[5m]) / rate(fsynctime_count{${zk}}[5m]) > ${settings.fsyncTimeThresholdMs ?? 100}`,

@@ -75,6 +75,11 @@ function timeseries(title: string, unit: string, ...queries: DataqueryBuilder[])
 
 const perServer = "{{ensemble}} #{{server_id}}";
 
+/** Two series per server in one panel, each as `[expression, legend prefix]`. */
+function pairOfSeries(title: string, unit: string, a: [string, string], b: [string, string]): TimeseriesPanelBuilder {
+    return timeseries(title, unit, query(a[0], `${a[1]} ${perServer}`, "A"), query(b[0], `${b[1]} ${perServer}`, "B"));
+}
+
 /**
  * The ZooKeeper dashboard's JSON model. Panels cover the quorum, load,
  * latency, data tree, disk and JVM metrics the alert rules watch.
@@ -121,24 +126,19 @@ export function renderZooKeeperDashboard(): object {
                 .span(6)
                 .withTarget(query('max by (ensemble) (leader_uptime{job="zookeeper"})', "{{ensemble}}")),
         )
+        .withPanel(timeseries("Elections (5m)", "short", query('increase(election_time_count{job="zookeeper"}[5m])', perServer)))
         .withPanel(
-            timeseries(
-                "Elections (5m)",
+            pairOfSeries(
+                "Learners and pending syncs",
                 "short",
-                query('increase(election_time_count{job="zookeeper"}[5m])', perServer),
+                ['learners{job="zookeeper"}', "learners"],
+                ['pending_syncs{job="zookeeper"}', "pending syncs"],
             ),
         )
-        .withPanel(timeseries("Learners and pending syncs", "short",
-            query('learners{job="zookeeper"}', `learners ${perServer}`, "A"),
-            query('pending_syncs{job="zookeeper"}', `pending syncs ${perServer}`, "B"),
-        ))
         .withRow(new RowBuilder("Load and latency"))
         .withPanel(timeseries("Outstanding requests", "short", query('outstanding_requests{job="zookeeper"}', perServer)))
         .withPanel(timeseries("Alive connections", "short", query('num_alive_connections{job="zookeeper"}', perServer)))
-        .withPanel(timeseries("Request latency", "ms",
-            query('avg_latency{job="zookeeper"}', `avg ${perServer}`, "A"),
-            query('max_latency{job="zookeeper"}', `max ${perServer}`, "B"),
-        ))
+        .withPanel(pairOfSeries("Request latency", "ms", ['avg_latency{job="zookeeper"}', "avg"], ['max_latency{job="zookeeper"}', "max"]))
         .withPanel(timeseries("Open file descriptors", "short", query('open_file_descriptor_count{job="zookeeper"}', perServer)))
         .withRow(new RowBuilder("Data tree"))
         .withPanel(timeseries("Znodes", "short", query('znode_count{job="zookeeper"}', perServer)))
@@ -146,16 +146,28 @@ export function renderZooKeeperDashboard(): object {
         .withPanel(timeseries("Ephemeral nodes", "short", query('ephemerals_count{job="zookeeper"}', perServer)))
         .withPanel(timeseries("Approximate data size", "bytes", query('approximate_data_size{job="zookeeper"}', perServer)))
         .withRow(new RowBuilder("Disk and JVM"))
-        .withPanel(timeseries("Average fsync time", "ms",
-            query('rate(fsynctime_sum{job="zookeeper"}[5m]) / rate(fsynctime_count{job="zookeeper"}[5m])', perServer),
-        ))
-        .withPanel(timeseries("Average snapshot time", "ms",
-            query('rate(snapshottime_sum{job="zookeeper"}[15m]) / rate(snapshottime_count{job="zookeeper"}[15m])', perServer),
-        ))
-        .withPanel(timeseries("JVM heap", "bytes",
-            query('jvm_memory_bytes_used{job="zookeeper",area="heap"}', `used ${perServer}`, "A"),
-            query('jvm_memory_bytes_max{job="zookeeper",area="heap"}', `max ${perServer}`, "B"),
-        ))
+        .withPanel(
+            timeseries(
+                "Average fsync time",
+                "ms",
+                query('rate(fsynctime_sum{job="zookeeper"}[5m]) / rate(fsynctime_count{job="zookeeper"}[5m])', perServer),
+            ),
+        )
+        .withPanel(
+            timeseries(
+                "Average snapshot time",
+                "ms",
+                query('rate(snapshottime_sum{job="zookeeper"}[15m]) / rate(snapshottime_count{job="zookeeper"}[15m])', perServer),
+            ),
+        )
+        .withPanel(
+            timeseries(
+                "JVM heap",
+                "bytes",
+                query('jvm_memory_bytes_used{job="zookeeper",area="heap"}', `used ${perServer}`, "A"),
+                query('jvm_memory_bytes_max{job="zookeeper",area="heap"}', `max ${perServer}`, "B"),
+            ),
+        )
         .withPanel(timeseries("Unrecoverable errors", "short", query('unrecoverable_error_count{job="zookeeper"}', perServer)));
     return builder.build();
 }

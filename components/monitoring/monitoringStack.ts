@@ -103,13 +103,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const appTargets = pulumi
             .all(settings.apps.map((a, i) => check(`apps.${i}.metricsTargets`, scrapeTargetsField(), a.metricsTargets)))
             .apply((lists) => lists.flat());
-        const network = settings.networkName === undefined ? ensembles[0].networkName : check("networkName", networkNameField(), settings.networkName);
+        const network =
+            settings.networkName === undefined ? ensembles[0].networkName : check("networkName", networkNameField(), settings.networkName);
         const url = (port: number | undefined) => pulumi.output(port === undefined ? undefined : `http://${hostIp}:${port}`);
         const host = (key: string) => `${prefix}-${key}`;
         // One monitoring service: its image, its data volume and its container, alike but for what `spec` says.
         const service = (key: string, spec: ServiceSpec, opts: pulumi.CustomResourceOptions = {}) => {
             const image = new docker.RemoteImage(`${name}-${key}-image`, { name: spec.image, keepLocally: true }, { parent: this });
-            const volume = new docker.Volume(`${name}-${key}-data`, { name: `${prefix}-${key}-data`, labels: renderLabels({ stack, component: key }) }, { parent: this });
+            const volume = new docker.Volume(
+                `${name}-${key}-data`,
+                { name: `${prefix}-${key}-data`, labels: renderLabels({ stack, component: key }) },
+                { parent: this },
+            );
             return hardenedContainer(
                 `${name}-${key}`,
                 {
@@ -133,7 +138,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
             );
         };
 
-        const webhookUrl = settings.alertWebhookUrl === undefined ? undefined : check("alertWebhookUrl", webhookUrlField(), settings.alertWebhookUrl, true);
+        const webhookUrl =
+            settings.alertWebhookUrl === undefined
+                ? undefined
+                : check("alertWebhookUrl", webhookUrlField(), settings.alertWebhookUrl, true);
         const alertmanagerConfig = pulumi.output(webhookUrl).apply((webhook) => renderAlertmanagerConfig({ webhookUrl: webhook }));
         this.alertmanager = service("alertmanager", {
             image: settings.alertmanagerImage,
@@ -199,7 +207,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     envs: [...GRAFANA_ENVS],
                     uploads: [
                         { file: GRAFANA_PASSWORD_FILE, content: pulumi.secret(password.result) },
-                        { file: GRAFANA_DATASOURCE_FILE, content: renderGrafanaDatasource(`http://${host("prometheus")}:${PROMETHEUS_PORT}`) },
+                        {
+                            file: GRAFANA_DATASOURCE_FILE,
+                            content: renderGrafanaDatasource(`http://${host("prometheus")}:${PROMETHEUS_PORT}`),
+                        },
                         { file: GRAFANA_DASHBOARD_PROVIDER_FILE, content: renderDashboardProvider() },
                         { file: GRAFANA_DASHBOARD_FILE, content: JSON.stringify(renderZooKeeperDashboard(), null, 2) },
                     ],

@@ -103,9 +103,7 @@ export function renderAlertmanagerConfig(settings: AlertmanagerSettings): string
             repeat_interval: "4h",
         },
         receivers:
-            webhook === undefined
-                ? [{ name: "null" }]
-                : [{ name: "webhook", webhook_configs: [{ url: webhook, send_resolved: true }] }],
+            webhook === undefined ? [{ name: "null" }] : [{ name: "webhook", webhook_configs: [{ url: webhook, send_resolved: true }] }],
     };
     return stringify(config, { lineWidth: 0 });
 }

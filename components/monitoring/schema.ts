@@ -10,7 +10,8 @@ import { networkNameField } from "../zookeeper/schema";
 
 /** A Prometheus duration such as 15s, 1m or 7d. */
 export const DURATION_PATTERN = /^[1-9][0-9]*(ms|s|m|h|d|w|y)$/;
-export const durationField = (examples: string) => allowing(z.string().regex(DURATION_PATTERN), `must be a Prometheus duration such as ${examples}`);
+export const durationField = (examples: string) =>
+    allowing(z.string().regex(DURATION_PATTERN), `must be a Prometheus duration such as ${examples}`);
 
 /** Where Alertmanager posts alerts: an http(s) URL, usually carrying a token, so always treated as a secret. */
 export const webhookUrlField = () => allowing(z.string().regex(/^https?:\/\/\S+$/), "must be an http:// or https:// URL");

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { describeProblem, showValue } from "./problem";
 
 /** Metadata a schema field carries: the sentence that says what it allows. */
 interface AllowedMeta {
@@ -15,9 +16,6 @@ interface AllowedMeta {
 
 /** What zod says of a failed refinement that has no message of its own. */
 const ZOD_DEFAULT_MESSAGE = "Invalid input";
-
-/** Shown instead of a secret value. */
-export const SECRET_SHOWN_AS = "[secret]";
 
 /** `schema` that reports its problems as `text` (e.g. "must be an integer between 1 and 16"). */
 export function allowing<T extends z.ZodType>(schema: T, text: string): T {
@@ -89,68 +87,6 @@ function childOf(schema: z.ZodType | undefined, segment: PropertyKey): z.ZodType
     return undefined;
 }
 
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-    let current: unknown = raw;
-    for (const segment of path) {
-        if (current === null || typeof current !== "object") {
-            return undefined;
-        }
-        current = (current as Record<PropertyKey, unknown>)[segment];
-    }
-    return current;
-}
-
-/** A value as an error shows it: JSON where that is faithful, short, never a whole resource. */
-export function showValue(value: unknown): string {
-    if (value === undefined) {
-        return "(unset)";
-    }
-    if (typeof value === "number" && !Number.isFinite(value)) {
-        return String(value);
-    }
-    if (pulumi.Output.isInstance(value)) {
-        return "(an Output)";
-    }
-    if (pulumi.Resource.isInstance(value)) {
-        return "(a resource)";
-    }
-    let text: string;
-    try {
-        text = JSON.stringify(value) ?? String(value);
-    } catch {
-        text = String(value);
-    }
-    return text.length > 80 ? `${text.substring(0, 77)}...` : text;
-}
-
-/** Whether `keyPath` is a secret path or lies inside one. */
-function isSecretPath(keyPath: string, secretPaths: readonly string[]): boolean {
-    return secretPaths.some((s) => keyPath === s || keyPath.startsWith(`${s}.`));
-}
-
-/** `value` with every secret inside it replaced by SECRET_SHOWN_AS. */
-function redact(value: unknown, keyPath: string, secretPaths: readonly string[]): unknown {
-    if (value !== undefined && isSecretPath(keyPath, secretPaths)) {
-        return SECRET_SHOWN_AS;
-    }
-    if (value === null || typeof value !== "object" || pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value)) {
-        return value;
-    }
-    const out: Record<string, unknown> = Array.isArray(value) ? ([] as unknown as Record<string, unknown>) : {};
-    for (const [k, v] of Object.entries(value)) {
-        out[k] = redact(v, keyPath === "" ? k : `${keyPath}.${k}`, secretPaths);
-    }
-    return out;
-}
-
-/** One problem: `<path>: <value> is not allowed: <rule>`, the value taken from `raw` and redacted. */
-export function describeProblem(path: readonly PropertyKey[], raw: unknown, rule: string, secretPaths: readonly string[] = []): string {
-    const keyPath = path.map(String).join(".");
-    const value = redact(valueAt(raw, path), keyPath, secretPaths);
-    const shown = value === SECRET_SHOWN_AS ? SECRET_SHOWN_AS : showValue(value);
-    return `${keyPath}: ${shown} is not allowed: ${rule}`;
-}
-
 /** Options of collectProblems. */
 export interface ProblemOptions {
     /** Paths (dot-joined) whose values are secret. */
@@ -168,7 +104,12 @@ export function problemsOf(schema: z.ZodType, raw: unknown, options: ProblemOpti
 }
 
 /** Describes zod issues in the common form. */
-export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], raw: unknown, options: ProblemOptions = {}): string[] {
+export function describeIssues(
+    schema: z.ZodType,
+    issues: readonly z.core.$ZodIssue[],
+    raw: unknown,
+    options: ProblemOptions = {},
+): string[] {
     const prefix = options.pathPrefix ?? [];
     const root = options.rawRoot ?? raw;
     const secretPaths = options.secretPaths ?? [];
@@ -178,14 +119,16 @@ export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIs
         if (issue.code === "unrecognized_keys") {
             const allowedKeys = Object.keys(objectAt(schema, path)?.shape ?? {}).join(", ");
             for (const key of issue.keys) {
-                problems.push(describeProblem([...prefix, ...path, key], root, `unknown key; allowed keys are ${allowedKeys}`, secretPaths));
+                problems.push(
+                    describeProblem([...prefix, ...path, key], root, `unknown key; allowed keys are ${allowedKeys}`, secretPaths),
+                );
             }
             continue;
         }
         // A rule's own message (cross-field checks, map entries) says more than the field's text;
         // a bare refinement (zod's default message) does not.
         const ownMessage = issue.code === "custom" && issue.message !== ZOD_DEFAULT_MESSAGE;
-        const rule = ownMessage ? issue.message : allowedAt(schema, path) ?? issue.message;
+        const rule = ownMessage ? issue.message : (allowedAt(schema, path) ?? issue.message);
         problems.push(describeProblem([...prefix, ...path], root, rule, secretPaths));
     }
     // A value can break several checks of one rule (e.g. 0 is out of range and even).
@@ -219,7 +162,9 @@ export function parseArgs<S extends z.ZodType>(
     secretPaths: readonly string[] = [],
 ): z.output<S> {
     if (args === null || typeof args !== "object") {
-        throw new ComponentArgumentsError(component, resourceName, [`args: ${showValue(args)} is not allowed: must be an object of arguments`]);
+        throw new ComponentArgumentsError(component, resourceName, [
+            `args: ${showValue(args)} is not allowed: must be an object of arguments`,
+        ]);
     }
     const result = schema.safeParse(args);
     if (!result.success) {

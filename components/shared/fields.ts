@@ -83,7 +83,11 @@ export function portRangeProblems(ranges: readonly PortRange[]): { path: string[
             const a = ranges[i];
             const b = ranges[j];
             if (a.first <= b.last && b.first <= a.last) {
-                problems.push({ path: a.path, message: `host ports ${shown(a)} overlap ${b.path.join(".")} (${shown(b)})`, overlaps: b.path });
+                problems.push({
+                    path: a.path,
+                    message: `host ports ${shown(a)} overlap ${b.path.join(".")} (${shown(b)})`,
+                    overlaps: b.path,
+                });
             }
         }
     }

@@ -9,8 +9,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { LOG_DRIVER, LOG_OPTS, renderLabels } from "./containerConventions";
 
 /** What a hardened container takes besides the ordinary container arguments. */
-export interface HardenedContainerArgs
-    extends Omit<docker.ContainerArgs, "user" | "capabilities" | "memory" | "memorySwap" | "logDriver" | "logOpts" | "labels"> {
+export interface HardenedContainerArgs extends Omit<
+    docker.ContainerArgs,
+    "user" | "capabilities" | "memory" | "memorySwap" | "logDriver" | "logOpts" | "labels"
+> {
     /** `uid:gid`, never root. */
     user: string;
     /** Memory limit in MB; swap is off (the limit includes no swap). */

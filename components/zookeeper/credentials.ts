@@ -16,7 +16,11 @@ export interface EnsembleCredentials {
     superPassword?: pulumi.Output<string>;
 }
 
-export function createEnsembleCredentials(name: string, parent: pulumi.Resource, auth: { quorumSasl: boolean; clientDigest: boolean }): EnsembleCredentials {
+export function createEnsembleCredentials(
+    name: string,
+    parent: pulumi.Resource,
+    auth: { quorumSasl: boolean; clientDigest: boolean },
+): EnsembleCredentials {
     const password = (suffix: string) =>
         new random.RandomPassword(`${name}-${suffix}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent });
     const nodeAuth: { jaasConfig?: pulumi.Output<string>; superDigestArgs?: pulumi.Output<string> } = {};
@@ -27,7 +31,9 @@ export function createEnsembleCredentials(name: string, parent: pulumi.Resource,
     }
     if (auth.clientDigest) {
         const superPassword = password("super-password");
-        nodeAuth.superDigestArgs = pulumi.secret(superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })));
+        nodeAuth.superDigestArgs = pulumi.secret(
+            superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })),
+        );
         out.superUser = pulumi.output(SUPER_USER);
         out.superPassword = pulumi.secret(superPassword.result);
     }

@@ -132,7 +132,7 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         "deadline=$((SECONDS + timeout))",
         'status=""',
         "while [ $SECONDS -lt $deadline ]; do",
-        "  leaders=0; serving=0; status=\"\"",
+        '  leaders=0; serving=0; status=""',
         "  for s in $servers; do",
         '    mode="$(mode_of "$s")"',
         '    status="$status $s=${mode:-down}"',

@@ -105,7 +105,10 @@ export const zooKeeperEnsembleArgsShape = {
 type EnsembleSettings = z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>;
 
 /** Rules between the ensemble's fields; the stack configuration applies them too. */
-export function checkEnsembleRules(settings: Pick<EnsembleSettings, "size" | "auth" | "clientHostPortBase" | "metricsHostPortBase">, ctx: z.RefinementCtx): void {
+export function checkEnsembleRules(
+    settings: Pick<EnsembleSettings, "size" | "auth" | "clientHostPortBase" | "metricsHostPortBase">,
+    ctx: z.RefinementCtx,
+): void {
     if (settings.auth.quorumSasl && settings.size === 1) {
         ctx.addIssue({
             code: "custom",
@@ -153,7 +156,11 @@ export const zooCfgSettingsSchema = z
             seen.add(s.id);
         });
         if (cfg.quorumSasl && cfg.servers.length === 1) {
-            ctx.addIssue({ code: "custom", path: ["quorumSasl"], message: "must be false with one server: a standalone server has no quorum to authenticate" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["quorumSasl"],
+                message: "must be false with one server: a standalone server has no quorum to authenticate",
+            });
         }
     });
 

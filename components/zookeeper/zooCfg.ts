@@ -75,9 +75,7 @@ export function renderServerLines(servers: readonly ZooKeeperServerEntry[]): str
     if (servers.length <= 1) {
         return [];
     }
-    return [...servers]
-        .sort((a, b) => a.id - b.id)
-        .map((s) => `server.${s.id}=${s.host}:${QUORUM_PORT}:${ELECTION_PORT};${CLIENT_PORT}`);
+    return [...servers].sort((a, b) => a.id - b.id).map((s) => `server.${s.id}=${s.host}:${QUORUM_PORT}:${ELECTION_PORT};${CLIENT_PORT}`);
 }
 
 /**

@@ -6,8 +6,24 @@ import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
 
 /** Four-letter-word commands ZooKeeper 3.9 knows. */
 export const KNOWN_FOUR_LETTER_WORDS: readonly string[] = Object.freeze([
-    "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro",
-    "mntr", "ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs",
+    "conf",
+    "cons",
+    "crst",
+    "dirs",
+    "dump",
+    "envi",
+    "gtmk",
+    "hash",
+    "isro",
+    "mntr",
+    "ruok",
+    "srst",
+    "srvr",
+    "stat",
+    "stmk",
+    "wchc",
+    "wchp",
+    "wchs",
 ]);
 
 /**
@@ -17,7 +33,6 @@ export const KNOWN_FOUR_LETTER_WORDS: readonly string[] = Object.freeze([
  * path details to anyone who can reach the client port.
  */
 export const DEFAULT_FOUR_LETTER_WORDS: readonly string[] = Object.freeze(["srvr", "mntr"]);
-
 
 /**
  * Keys this package sets itself. Letting extraConfig override them would break
@@ -53,7 +68,13 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
 
 /** Why an extra key is refused, or undefined if it may be set. */
 function extraKeyProblem(key: string): string | undefined {
-    if (MANAGED_ZOO_CFG_KEYS.includes(key) || key.startsWith("quorum.auth.") || /^server\.\d+$/.test(key) || /^group\.\d+$/.test(key) || /^weight\.\d+$/.test(key)) {
+    if (
+        MANAGED_ZOO_CFG_KEYS.includes(key) ||
+        key.startsWith("quorum.auth.") ||
+        /^server\.\d+$/.test(key) ||
+        /^group\.\d+$/.test(key) ||
+        /^weight\.\d+$/.test(key)
+    ) {
         return "is managed by zookeeper-docker and cannot be overridden";
     }
     if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(key)) {

@@ -98,7 +98,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
         // One image for the servers and the gates: it has bash, nc and zkCli.sh. Named as the
         // gates' image was, so that ensembles deployed with 0.1 keep it.
-        const image = new docker.RemoteImage(`${name}-image`, { name: settings.image, keepLocally: true }, { parent: this, aliases: [{ name: `${name}-gate-image` }] });
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: settings.image, keepLocally: true },
+            { parent: this, aliases: [{ name: `${name}-gate-image` }] },
+        );
         this.toolsImageId = image.imageId;
 
         this.nodes = [];

@@ -168,7 +168,9 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     { file: "/data/myid", content: `${settings.serverId}\n` },
                     // Named in JVMFLAGS: DNS caching suited to peers that are containers.
                     { file: JVM_SECURITY_OVERRIDES_FILE, content: renderJvmSecurityOverrides() },
-                    ...(auth?.jaasConfig === undefined ? [] : [secretUpload(JAAS_CONFIG_FILE, check("auth.jaasConfig", SECRET_TEXT, auth.jaasConfig, true))]),
+                    ...(auth?.jaasConfig === undefined
+                        ? []
+                        : [secretUpload(JAAS_CONFIG_FILE, check("auth.jaasConfig", SECRET_TEXT, auth.jaasConfig, true))]),
                     ...(auth?.superDigestArgs === undefined
                         ? []
                         : [secretUpload(SUPER_DIGEST_ARGS_FILE, check("auth.superDigestArgs", SECRET_TEXT, auth.superDigestArgs, true))]),

@@ -95,12 +95,7 @@ const soloUp = (values: string): InputSeries => zk("up", "zk-solo", 1, values);
 
 const appLabels = { job: "client-app", instance: "app-dev-1:8080", replica: "1", app: "app-dev" };
 
-function fixture(
-    name: string,
-    kind: FixtureKind,
-    input_series: InputSeries[],
-    alert_rule_test: AlertRuleCheck[],
-): AlertFixture {
+function fixture(name: string, kind: FixtureKind, input_series: InputSeries[], alert_rule_test: AlertRuleCheck[]): AlertFixture {
     return { name, kind, interval: SAMPLE_INTERVAL, input_series, alert_rule_test };
 }
 
@@ -380,8 +375,7 @@ export const alertFixtures: Record<string, AlertFixture[]> = {
                     "6m",
                     serverAlert("warning", "zk-solo", 1, {
                         summary: "ZooKeeper server zk-solo-1:7000 has slow transaction log fsyncs",
-                        description:
-                            "Average fsync time is 150 ms; slow disks delay every write and can cause leader elections.",
+                        description: "Average fsync time is 150 ms; slow disks delay every write and can cause leader elections.",
                     }),
                 ),
             ],

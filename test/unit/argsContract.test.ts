@@ -56,7 +56,10 @@ function typeProblem(node: ts.TypeNode): string | undefined {
     if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword) {
         return "a readonly array";
     }
-    if (ts.isTypeReferenceNode(node) && ["ReadonlyArray", "Readonly", "Record", "Partial", "Pick", "Omit"].includes(node.typeName.getText())) {
+    if (
+        ts.isTypeReferenceNode(node) &&
+        ["ReadonlyArray", "Readonly", "Record", "Partial", "Pick", "Omit"].includes(node.typeName.getText())
+    ) {
         return `a ${node.typeName.getText()}<...> type`;
     }
     let found: string | undefined;

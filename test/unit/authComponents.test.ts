@@ -2,17 +2,7 @@
  * Authentication in the components and the stack program, under Pulumi mocks: what each container
  * gets (files, env), what is secret, and that every server shares one set of credentials.
  */
-import {
-    DOCKER_CONTAINER,
-    RecordingMocks,
-    Registration,
-    envMap,
-    isSecret,
-    mockPassword,
-    resolve,
-    setupMocks,
-    upload,
-} from "./mocks";
+import { DOCKER_CONTAINER, RecordingMocks, Registration, envMap, isSecret, mockPassword, resolve, setupMocks, upload } from "./mocks";
 
 const mocks: RecordingMocks = setupMocks("dev");
 
@@ -56,7 +46,10 @@ async function build(name: string, ensembleArgs: Partial<ZooKeeperEnsembleArgs>,
     };
 }
 
-function uploadOf(reg: Registration, file: string): { file: string; content: string; owner?: string; group?: string; permissions?: string } | undefined {
+function uploadOf(
+    reg: Registration,
+    file: string,
+): { file: string; content: string; owner?: string; group?: string; permissions?: string } | undefined {
     return ((reg.inputs.uploads ?? []) as { file: string; content: string }[]).find((u) => u.file === file);
 }
 
@@ -231,7 +224,11 @@ describe("auth off (the default)", () => {
         expect(b.passwords).toEqual([]);
         expect(b.aclSync).toBeUndefined();
         for (const server of b.servers) {
-            expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual(["/conf/zoo.cfg", "/data/myid", "/conf/java.security.zk"]);
+            expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+                "/conf/zoo.cfg",
+                "/data/myid",
+                "/conf/java.security.zk",
+            ]);
             expect(Object.keys(envMap(server)).sort()).toEqual(["JVMFLAGS", "ZK_SERVER_HEAP"]);
             expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
             expect(server.secretInputs).toEqual([]);
@@ -317,7 +314,10 @@ describe("config zookeeper.auth", () => {
 
     it("defaults to both off", () => {
         expect(parseStackConfig({}).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
-        expect(parseStackConfig({ zookeeper: { auth: { clientDigest: true } } }).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: true });
+        expect(parseStackConfig({ zookeeper: { auth: { clientDigest: true } } }).zookeeper.auth).toEqual({
+            quorumSasl: false,
+            clientDigest: true,
+        });
     });
 
     it("names the key, the value and what is allowed", () => {

@@ -16,7 +16,9 @@ export function runBadArgumentsInProcess(libPath: string, pulumiPath: string): B
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkpd-badargs-"));
     try {
         const source = fs.readFileSync(path.join(__dirname, "badArguments.cases.ts"), "utf8");
-        const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+        const { outputText } = ts.transpileModule(source, {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+        });
         fs.writeFileSync(path.join(dir, "cases.js"), outputText);
         fs.writeFileSync(
             path.join(dir, "main.js"),

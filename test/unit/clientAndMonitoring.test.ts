@@ -100,7 +100,8 @@ describe("ClientAppService", () => {
 
     it("refuses bad replicas and chroots", () => {
         const ensemble = p.ensemble;
-        const chrootRule = "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)";
+        const chrootRule =
+            "must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)";
         expect(() => new ClientAppService("x", { ensemble, image: "i", replicas: 0 })).toThrow(
             'ClientAppService "x": invalid arguments (1 problem):\n  - replicas: 0 is not allowed: must be an integer between 1 and 16',
         );
@@ -122,7 +123,9 @@ describe("MonitoringStack", () => {
     it("scrapes every ZooKeeper server and every app replica", () => {
         const config = parse(upload(p.byName(`mon${p.tag}-prometheus`), "/etc/prometheus/prometheus.yml"));
         const targets = (job: string) =>
-            config.scrape_configs.find((j: { job_name: string }) => j.job_name === job).static_configs.flatMap((c: { targets: string[] }) => c.targets);
+            config.scrape_configs
+                .find((j: { job_name: string }) => j.job_name === job)
+                .static_configs.flatMap((c: { targets: string[] }) => c.targets);
         expect(targets("zookeeper")).toEqual([1, 2, 3].map((i) => `zk${p.tag}-staging-${i}:7000`));
         expect(targets("client-app")).toEqual([1, 2].map((i) => `app${p.tag}-staging-${i}:8080`));
         expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual([`mon${p.tag}-staging-alertmanager:9093`]);
@@ -163,7 +166,11 @@ describe("MonitoringStack", () => {
         const config = parse(upload(am, "/etc/alertmanager/alertmanager.yml"));
         expect(config.receivers[0].webhook_configs[0].url).toBe("https://hooks.example.test/zk?token=s3cr3t");
         expect(am.secretInputs).toEqual(["uploads"]);
-        expect(am.inputs.command).toEqual(["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager", "--cluster.listen-address="]);
+        expect(am.inputs.command).toEqual([
+            "--config.file=/etc/alertmanager/alertmanager.yml",
+            "--storage.path=/alertmanager",
+            "--cluster.listen-address=",
+        ]);
     });
 
     it("publishes every port on 127.0.0.1 only", () => {

@@ -72,7 +72,12 @@ describe("components with every authentication option on", () => {
             clientHostPortBase: 20181,
             auth: { quorumSasl: true, clientDigest: true },
         });
-        const app = new ClientAppService("app", { ensemble: zk, image: "zookeeper-platform/client-app:0.1.0", replicas: 2, chroot: "/golden" });
+        const app = new ClientAppService("app", {
+            ensemble: zk,
+            image: "zookeeper-platform/client-app:0.1.0",
+            replicas: 2,
+            chroot: "/golden",
+        });
         const mon = new MonitoringStack("mon", {
             ensembles: [zk],
             apps: [app],

@@ -87,9 +87,15 @@ describe("extractMetricNames", () => {
     it.each([
         ['up{job="zookeeper"} == 0', ["up"]],
         ["rate(fsynctime_sum[5m]) / rate(fsynctime_count[5m]) > 100", ["fsynctime_count", "fsynctime_sum"]],
-        ['max by (ensemble, server_id) (synced_followers{ensemble="a"}) < on (ensemble) max by (ensemble) (quorum_size - 1)', ["quorum_size", "synced_followers"]],
+        [
+            'max by (ensemble, server_id) (synced_followers{ensemble="a"}) < on (ensemble) max by (ensemble) (quorum_size - 1)',
+            ["quorum_size", "synced_followers"],
+        ],
         ["(count(up == 1) or vector(0)) < 2", ["up"]],
-        ['jvm_memory_bytes_used{area="heap"} / jvm_memory_bytes_max{area="heap"} > 0.8e0', ["jvm_memory_bytes_max", "jvm_memory_bytes_used"]],
+        [
+            'jvm_memory_bytes_used{area="heap"} / jvm_memory_bytes_max{area="heap"} > 0.8e0',
+            ["jvm_memory_bytes_max", "jvm_memory_bytes_used"],
+        ],
     ])("finds the metrics of %s", (expr, names) => {
         expect(extractMetricNames(expr)).toEqual(names);
     });

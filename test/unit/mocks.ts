@@ -156,7 +156,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     byName(name: string): Registration {
         const found = this.registrations.filter((r) => r.name === name);
         if (found.length !== 1) {
-            throw new Error(`expected one resource named ${name}, found ${found.length}: ${this.registrations.map((r) => r.name).join(", ")}`);
+            throw new Error(
+                `expected one resource named ${name}, found ${found.length}: ${this.registrations.map((r) => r.name).join(", ")}`,
+            );
         }
         return found[0];
     }

@@ -75,8 +75,18 @@ describe("the packed package", () => {
         const packOutput = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: repo, encoding: "utf8" });
         const [packed] = JSON.parse(packOutput) as { filename: string; files: { path: string }[] }[];
         const files = packed.files.map((f) => f.path);
-        expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/components/zookeeper/zookeeperEnsemble.js", "dist/components/zookeeper/zookeeperEnsemble.d.ts", "package.json"]));
-        expect(files.filter((f) => f.startsWith("test/") || f.startsWith("stacks/") || f.startsWith("dist/stacks/") || f.startsWith("app/"))).toEqual([]);
+        expect(files).toEqual(
+            expect.arrayContaining([
+                "dist/index.js",
+                "dist/index.d.ts",
+                "dist/components/zookeeper/zookeeperEnsemble.js",
+                "dist/components/zookeeper/zookeeperEnsemble.d.ts",
+                "package.json",
+            ]),
+        );
+        expect(
+            files.filter((f) => f.startsWith("test/") || f.startsWith("stacks/") || f.startsWith("dist/stacks/") || f.startsWith("app/")),
+        ).toEqual([]);
 
         const project = path.join(work, "consumer");
         fs.mkdirSync(project);
@@ -93,7 +103,16 @@ describe("the packed package", () => {
         fs.writeFileSync(
             path.join(project, "tsconfig.json"),
             JSON.stringify({
-                compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node10", strict: true, skipLibCheck: true, esModuleInterop: true, outDir: "out", types: [] },
+                compilerOptions: {
+                    target: "ES2022",
+                    module: "commonjs",
+                    moduleResolution: "node10",
+                    strict: true,
+                    skipLibCheck: true,
+                    esModuleInterop: true,
+                    outDir: "out",
+                    types: [],
+                },
                 files: ["index.ts"],
             }),
         );
@@ -119,7 +138,12 @@ describe("the packed package", () => {
         const installed = path.join(project, "node_modules", "pulumi-zookeeper-docker");
         expect(fs.existsSync(path.join(installed, "package.json"))).toBe(true);
         const results = runBadArgumentsInProcess(installed, path.join(project, "node_modules", "@pulumi", "pulumi"));
-        const got = results.map((r, i) => ({ id: r.id, error: r.errorName, problems: r.problems, registered: BAD_ARGUMENT_CASES[i].kind === "plain" ? r.registered : 0 }));
+        const got = results.map((r, i) => ({
+            id: r.id,
+            error: r.errorName,
+            problems: r.problems,
+            registered: BAD_ARGUMENT_CASES[i].kind === "plain" ? r.registered : 0,
+        }));
         const want = BAD_ARGUMENT_CASES.map((c) => ({ id: c.id, error: "ComponentArgumentsError", problems: [c.expected], registered: 0 }));
         expect(got).toEqual(want);
     });

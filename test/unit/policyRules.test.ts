@@ -53,7 +53,14 @@ describe("policy rules", () => {
     });
 
     it("let a container that follows every guardrail through", () => {
-        for (const check of [checkPublishedPorts, checkMemoryLimit, checkNonRootUser, checkCapabilities, checkNoDockerSocket, checkNoLiteralSecretEnv]) {
+        for (const check of [
+            checkPublishedPorts,
+            checkMemoryLimit,
+            checkNonRootUser,
+            checkCapabilities,
+            checkNoDockerSocket,
+            checkNoLiteralSecretEnv,
+        ]) {
             expect(check(good)).toEqual([]);
         }
     });
@@ -63,7 +70,9 @@ describe("policy rules", () => {
             "port 2181 is published on 0.0.0.0:21811; published ports may bind only to 127.0.0.1 (set ip to 127.0.0.1, or allow the address in the pack's config allowedHostIps)",
         ]);
         expect(checkPublishedPorts({ ports: [{ internal: 8080, external: 18080 }] })[0]).toContain("published on 0.0.0.0:18080");
-        expect(checkPublishedPorts({ ports: [{ internal: 8080, external: 18080, ip: "10.1.2.3" }] }, ["127.0.0.1", "10.1.2.3"])).toEqual([]);
+        expect(checkPublishedPorts({ ports: [{ internal: 8080, external: 18080, ip: "10.1.2.3" }] }, ["127.0.0.1", "10.1.2.3"])).toEqual(
+            [],
+        );
         expect(checkPublishedPorts({ networkMode: "host" })).toEqual([
             'networkMode is "host": every port the container opens is reachable beyond 127.0.0.1',
         ]);
@@ -107,7 +116,14 @@ describe("policy rules", () => {
 
     it("refuse literal values in env vars named like secrets, without repeating the value", () => {
         const problems = checkNoLiteralSecretEnv({
-            envs: ["DB_PASSWORD=hunter2", "api_token=abc", "MY_SECRET_KEY=xyz", "APP_PASSWORD__FILE=/run/secrets/p", "EMPTY_TOKEN=", "MODE=x"],
+            envs: [
+                "DB_PASSWORD=hunter2",
+                "api_token=abc",
+                "MY_SECRET_KEY=xyz",
+                "APP_PASSWORD__FILE=/run/secrets/p",
+                "EMPTY_TOKEN=",
+                "MODE=x",
+            ],
         });
         expect(problems).toEqual([
             "env var DB_PASSWORD holds a literal value, which docker inspect shows to anyone: upload the secret as a file and set DB_PASSWORD__FILE to its path instead",
@@ -137,8 +153,18 @@ describe("policy rules", () => {
                 ],
             },
         });
-        const gate = { name: "gate", props: { labels: [{ label: "zookeeper-docker.component", value: "roll-gate" }, { label: "zookeeper-docker.ensemble", value: "zk-a" }] } };
-        expect(checkServerCounts([server("a1", "zk-a"), server("a2", "zk-a"), server("a3", "zk-a"), gate, server("b1", "zk-b")])).toEqual([]);
+        const gate = {
+            name: "gate",
+            props: {
+                labels: [
+                    { label: "zookeeper-docker.component", value: "roll-gate" },
+                    { label: "zookeeper-docker.ensemble", value: "zk-a" },
+                ],
+            },
+        };
+        expect(checkServerCounts([server("a1", "zk-a"), server("a2", "zk-a"), server("a3", "zk-a"), gate, server("b1", "zk-b")])).toEqual(
+            [],
+        );
         expect(checkServerCounts([server("a2", "zk-a"), server("a1", "zk-a"), gate])).toEqual([
             "ensemble zk-a has 2 server containers (a1, a2): an ensemble needs an odd number of servers (an even count adds no fault tolerance)",
         ]);
@@ -146,7 +172,11 @@ describe("policy rules", () => {
 
     it("skip values that are unknown during preview instead of failing or guessing", () => {
         expect(known(() => withUnknown({ a: 1 }, ["a"]).a)).toBeUndefined();
-        expect(() => known(() => { throw new TypeError("real bug"); })).toThrow("real bug");
+        expect(() =>
+            known(() => {
+                throw new TypeError("real bug");
+            }),
+        ).toThrow("real bug");
         // An env entry computed from an output (e.g. TARGET_CONTAINER_ID=<id>) is unknown; the others are still checked.
         const envs = withUnknown(["DB_PASSWORD=x", "TARGET_CONTAINER_ID=unknown"], ["1"]);
         expect(checkNoLiteralSecretEnv({ envs })).toHaveLength(1);

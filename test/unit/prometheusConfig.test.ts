@@ -29,7 +29,11 @@ describe("renderPrometheusConfig", () => {
 
     it("scrapes every ZooKeeper server's metrics port with its server id", () => {
         const zk = job("zookeeper");
-        expect(zk.static_configs.map((c: { targets: string[] }) => c.targets[0])).toEqual(["zk-dev-1:7000", "zk-dev-2:7000", "zk-dev-3:7000"]);
+        expect(zk.static_configs.map((c: { targets: string[] }) => c.targets[0])).toEqual([
+            "zk-dev-1:7000",
+            "zk-dev-2:7000",
+            "zk-dev-3:7000",
+        ]);
         expect(zk.static_configs.map((c: { labels: { server_id: string } }) => c.labels.server_id)).toEqual(["1", "2", "3"]);
         expect(zk.static_configs[0].labels.ensemble).toBe("zk-dev");
     });
@@ -71,7 +75,14 @@ describe("renderPrometheusConfig", () => {
 });
 
 describe("alert rules", () => {
-    const rules = buildAlertRules({ ensembles: [{ name: "zk-dev", size: 3 }, { name: "zk-solo", size: 1 }], serverDownFor: "20s", includeClientApp: true });
+    const rules = buildAlertRules({
+        ensembles: [
+            { name: "zk-dev", size: 3 },
+            { name: "zk-solo", size: 1 },
+        ],
+        serverDownFor: "20s",
+        includeClientApp: true,
+    });
     // What the rules' expressions, `for` durations and labels do is tested with promtool test
     // rules fixtures in alertRules.promtool.test.ts.
 

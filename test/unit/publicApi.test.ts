@@ -52,7 +52,13 @@ const EXPORTED = [
 
 test("index.ts exports exactly the public API", () => {
     const file = path.join(__dirname, "..", "..", "index.ts");
-    const program = ts.createProgram([file], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, skipLibCheck: true, strict: true, noEmit: true });
+    const program = ts.createProgram([file], {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+        skipLibCheck: true,
+        strict: true,
+        noEmit: true,
+    });
     const checker = program.getTypeChecker();
     const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
     const names = checker.getExportsOfModule(moduleSymbol).map((s) => s.name);

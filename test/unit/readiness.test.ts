@@ -47,7 +47,12 @@ test("no app or monitoring container input changes", () => {
 });
 
 test("the app waits for every server and gate through dependsOn, and no input of it refers to one", () => {
-    const gatesAndServers = new Set(before.byType(DOCKER_CONTAINER).filter(isGateOrServer).map((r) => r.urn));
+    const gatesAndServers = new Set(
+        before
+            .byType(DOCKER_CONTAINER)
+            .filter(isGateOrServer)
+            .map((r) => r.urn),
+    );
     expect(gatesAndServers.size).toBe(3 + 2 + 1);
     const app = before.byName("app-1");
     expect([...gatesAndServers].filter((urn) => !app.dependencies.includes(urn))).toEqual([]);
@@ -56,7 +61,11 @@ test("the app waits for every server and gate through dependsOn, and no input of
     }
     for (const c of before.byType(DOCKER_CONTAINER).filter((r) => r.name.startsWith("mon-"))) {
         for (const [property, urns] of Object.entries(c.propertyDependencies)) {
-            expect({ container: c.name, property, gates: urns.filter((u) => gatesAndServers.has(u)) }).toEqual({ container: c.name, property, gates: [] });
+            expect({ container: c.name, property, gates: urns.filter((u) => gatesAndServers.has(u)) }).toEqual({
+                container: c.name,
+                property,
+                gates: [],
+            });
         }
     }
 });

@@ -6,13 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import {
-    clientAppServiceArgsSchema,
-    monitoringStackArgsSchema,
-    zooKeeperEnsembleArgsSchema,
-    zooKeeperNodeArgsSchema,
-} from "../../index";
-import { SECTION_SCHEMAS } from "../../stacks/config";
+import { clientAppServiceArgsSchema, monitoringStackArgsSchema, zooKeeperEnsembleArgsSchema, zooKeeperNodeArgsSchema } from "../../index";
+import { SECTION_SCHEMAS } from "../../stacks/configSchema";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
@@ -29,7 +24,12 @@ function tableAfter(heading: string): string[][] {
         if (!line.startsWith("|")) {
             break;
         }
-        rows.push(line.split("|").slice(1, -1).map((c) => c.trim()));
+        rows.push(
+            line
+                .split("|")
+                .slice(1, -1)
+                .map((c) => c.trim()),
+        );
     }
     return rows.slice(2); // header and separator
 }
@@ -37,7 +37,7 @@ function tableAfter(heading: string): string[][] {
 /** The layers of a field: wrappers (optional, prefault, default, pipe) down to the value schema. */
 function layers(schema: z.ZodType): z.ZodType[] {
     const out: z.ZodType[] = [];
-    for (let s: z.ZodType | undefined = schema; s; ) {
+    for (let s: z.ZodType | undefined = schema; s;) {
         out.push(s);
         const def = s.def as unknown as { innerType?: z.ZodType; in?: z.ZodType };
         s = def.innerType ?? def.in;
@@ -138,7 +138,12 @@ describe("### Component arguments", () => {
             }
             if (keys.length === 1 && !argCell.includes(" or ")) {
                 const f = facts(field);
-                problems.push(...[defaultProblem(`${component}.${key}`, defaultCell, f.default), rangeProblem(`${component}.${key}`, notes, f)].filter((p): p is string => p !== undefined));
+                problems.push(
+                    ...[
+                        defaultProblem(`${component}.${key}`, defaultCell, f.default),
+                        rangeProblem(`${component}.${key}`, notes, f),
+                    ].filter((p): p is string => p !== undefined),
+                );
             }
         }
     }
@@ -148,7 +153,9 @@ describe("### Component arguments", () => {
     });
 
     it.each(Object.keys(COMPONENTS))("names every argument of %s", (name) => {
-        const missing = [...fieldsOf(COMPONENTS[name]).keys()].filter((k) => !named.get(name)?.has(k) && !(k.startsWith("auth.") && named.get(name)?.has("auth")));
+        const missing = [...fieldsOf(COMPONENTS[name]).keys()].filter(
+            (k) => !named.get(name)?.has(k) && !(k.startsWith("auth.") && named.get(name)?.has("auth")),
+        );
         expect(missing).toEqual([]);
     });
 });

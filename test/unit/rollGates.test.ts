@@ -133,7 +133,9 @@ describe("renderRollGateScript", () => {
         expect(() => renderRollGateScript({ target: "zk-1", peers: ["$(reboot)"], timeoutSeconds: 10 })).toThrow(
             `peers.0: "$(reboot)" is not allowed: ${hostRule}`,
         );
-        expect(() => renderRollGateScript({ target: "zk-1", peers: ["zk-1"], timeoutSeconds: 10 })).toThrow('peers must not include the target "zk-1"');
+        expect(() => renderRollGateScript({ target: "zk-1", peers: ["zk-1"], timeoutSeconds: 10 })).toThrow(
+            'peers must not include the target "zk-1"',
+        );
         expect(() => renderRollGateScript({ target: "zk-1", peers: [], timeoutSeconds: 0 })).toThrow(
             "timeoutSeconds: 0 is not allowed: must be an integer number of seconds between 10 and 3600",
         );
@@ -181,7 +183,9 @@ describe("renderReadyGateScript", () => {
     });
 
     it("refuses an empty server list", () => {
-        expect(() => renderReadyGateScript({ servers: [], timeoutSeconds: 10 })).toThrow("servers: [] is not allowed: must list at least one server host name");
+        expect(() => renderReadyGateScript({ servers: [], timeoutSeconds: 10 })).toThrow(
+            "servers: [] is not allowed: must list at least one server host name",
+        );
     });
 });
 

@@ -35,7 +35,10 @@ function withAuthAndWebhook(raw: Raw): Raw {
     };
 }
 
-async function deploy(env: Environment, raw: Raw): Promise<{ mocks: RecordingMocks; outputs: PlatformOutputs; containers: Registration[] }> {
+async function deploy(
+    env: Environment,
+    raw: Raw,
+): Promise<{ mocks: RecordingMocks; outputs: PlatformOutputs; containers: Registration[] }> {
     const mocks = setupMocks(env);
     const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(raw)));
     await resolve(outputs.zookeeperConnectionString);
@@ -68,7 +71,9 @@ describe.each(ENVIRONMENTS)("stack %s with auth and a secret webhook", (env) => 
 
     it("deploys containers for every part (servers, gates, ACL sync, app, Prometheus, Alertmanager, Grafana)", () => {
         const names = containers.map((c) => String(c.inputs.name));
-        expect(names).toEqual(expect.arrayContaining([`zk-${env}-1`, `app-${env}-1`, `app-${env}-acl-sync`, `mon-${env}-grafana`, `mon-${env}-alertmanager`]));
+        expect(names).toEqual(
+            expect.arrayContaining([`zk-${env}-1`, `app-${env}-1`, `app-${env}-acl-sync`, `mon-${env}-grafana`, `mon-${env}-alertmanager`]),
+        );
     });
 
     it("every container passes the policy pack's checks", () => {
@@ -191,7 +196,10 @@ describe("stacks/index.ts redacts every value set with --secret in configuration
 
     it("a secret in a section that is not secret by nature is shown as [secret], the rest of the message stays", () => {
         const config = cliConfig("dev");
-        config["zookeeper-platform:clientApp"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:clientApp"]), chroot: `relative/${TOKEN}` });
+        config["zookeeper-platform:clientApp"] = JSON.stringify({
+            ...JSON.parse(config["zookeeper-platform:clientApp"]),
+            chroot: `relative/${TOKEN}`,
+        });
         config["zookeeper-platform:zookeeper"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:zookeeper"]), size: 4 });
         const error = runEntryPoint(config, ["zookeeper-platform:clientApp"]);
         expect(error?.name).toBe("StackConfigError");
@@ -202,7 +210,10 @@ describe("stacks/index.ts redacts every value set with --secret in configuration
 
     it("without --secret the value is shown, so the redaction above comes from the secret marking", () => {
         const config = cliConfig("dev");
-        config["zookeeper-platform:clientApp"] = JSON.stringify({ ...JSON.parse(config["zookeeper-platform:clientApp"]), chroot: `relative/${TOKEN}` });
+        config["zookeeper-platform:clientApp"] = JSON.stringify({
+            ...JSON.parse(config["zookeeper-platform:clientApp"]),
+            chroot: `relative/${TOKEN}`,
+        });
         expect(runEntryPoint(config, [])?.message).toContain(`clientApp.chroot: "relative/${TOKEN}" is not allowed`);
     });
 });

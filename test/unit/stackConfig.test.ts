@@ -1,15 +1,8 @@
 import * as fc from "fast-check";
 import { allowedAt, objectAt } from "../../components/shared/contract";
-import {
-    CONFIG_KEYS,
-    LOCAL_IMAGES,
-    SECRET_CAPABLE_KEYS,
-    SECTION_SCHEMAS,
-    StackConfigError,
-    applyEnvironmentOverrides,
-    parseStackConfig,
-    resolvePlatformSettings,
-} from "../../stacks/config";
+import { CONFIG_KEYS, SECRET_CAPABLE_KEYS, StackConfigError, parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
+import { LOCAL_IMAGES, SECTION_SCHEMAS } from "../../stacks/configSchema";
+import { applyEnvironmentOverrides } from "../../stacks/configSource";
 import { ENVIRONMENTS, rawConfig } from "./stackFiles";
 
 function problemsOf(raw: Record<string, unknown>, secretKeys?: string[]): string[] {
@@ -110,7 +103,13 @@ describe("defaults", () => {
             rollTimeoutSeconds: 120,
             auth: { quorumSasl: false, clientDigest: false },
         });
-        expect(c.clientApp).toEqual({ enabled: true, image: "zookeeper-platform/client-app:0.1.0", replicas: 1, hostIp: "127.0.0.1", memoryMb: 192 });
+        expect(c.clientApp).toEqual({
+            enabled: true,
+            image: "zookeeper-platform/client-app:0.1.0",
+            replicas: 1,
+            hostIp: "127.0.0.1",
+            memoryMb: 192,
+        });
         expect(c.monitoring.retention).toBe("7d");
         expect(c.images.source).toBe("official");
     });
@@ -156,19 +155,51 @@ describe("bad configurations", () => {
         ["size 0", { zookeeper: { size: 0 } }, "zookeeper.size: 0 is not allowed: must be an odd integer between 1 and 255"],
         ["size 256", { zookeeper: { size: 256 } }, "zookeeper.size: 256 is not allowed: must be an odd integer between 1 and 255"],
         ["a fractional size", { zookeeper: { size: 2.5 } }, "zookeeper.size: 2.5 is not allowed: must be an odd integer between 1 and 255"],
-        ["a size given as text", { zookeeper: { size: "3" } }, 'zookeeper.size: "3" is not allowed: must be an odd integer between 1 and 255'],
-        ["a malformed image", { zookeeper: { image: "Zookeeper Latest" } }, 'zookeeper.image: "Zookeeper Latest" is not allowed: must be a Docker image reference such as zookeeper:3.9.4'],
-        ["too little memory", { zookeeper: { memoryMb: 64 } }, "zookeeper.memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536"],
-        ["a tick too short", { zookeeper: { tickTime: 50 } }, "zookeeper.tickTime: 50 is not allowed: must be an integer number of milliseconds between 100 and 60000"],
-        ["an unknown zookeeper key", { zookeeper: { sizee: 3 } }, `zookeeper.sizee: 3 is not allowed: unknown key; allowed keys are ${zkKeys}`],
+        [
+            "a size given as text",
+            { zookeeper: { size: "3" } },
+            'zookeeper.size: "3" is not allowed: must be an odd integer between 1 and 255',
+        ],
+        [
+            "a malformed image",
+            { zookeeper: { image: "Zookeeper Latest" } },
+            'zookeeper.image: "Zookeeper Latest" is not allowed: must be a Docker image reference such as zookeeper:3.9.4',
+        ],
+        [
+            "too little memory",
+            { zookeeper: { memoryMb: 64 } },
+            "zookeeper.memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536",
+        ],
+        [
+            "a tick too short",
+            { zookeeper: { tickTime: 50 } },
+            "zookeeper.tickTime: 50 is not allowed: must be an integer number of milliseconds between 100 and 60000",
+        ],
+        [
+            "an unknown zookeeper key",
+            { zookeeper: { sizee: 3 } },
+            `zookeeper.sizee: 3 is not allowed: unknown key; allowed keys are ${zkKeys}`,
+        ],
         [
             "an unknown top-level key",
             { zookeper: { size: 3 } },
             'zookeper: {"size":3} is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images',
         ],
-        ["a host name instead of an IP", { zookeeper: { hostIp: "localhost" } }, 'zookeeper.hostIp: "localhost" is not allowed: must be an IPv4 address such as 127.0.0.1'],
-        ["a privileged port", { zookeeper: { clientHostPortBase: 80 } }, "zookeeper.clientHostPortBase: 80 is not allowed: must be an integer port between 1024 and 65535"],
-        ["a port range past 65535", { zookeeper: { clientHostPortBase: 65534 } }, "zookeeper.clientHostPortBase: 65534 is not allowed: ports 65534-65536 for 3 servers must end at or below 65535"],
+        [
+            "a host name instead of an IP",
+            { zookeeper: { hostIp: "localhost" } },
+            'zookeeper.hostIp: "localhost" is not allowed: must be an IPv4 address such as 127.0.0.1',
+        ],
+        [
+            "a privileged port",
+            { zookeeper: { clientHostPortBase: 80 } },
+            "zookeeper.clientHostPortBase: 80 is not allowed: must be an integer port between 1024 and 65535",
+        ],
+        [
+            "a port range past 65535",
+            { zookeeper: { clientHostPortBase: 65534 } },
+            "zookeeper.clientHostPortBase: 65534 is not allowed: ports 65534-65536 for 3 servers must end at or below 65535",
+        ],
         [
             "overlapping port ranges",
             { zookeeper: { clientHostPortBase: 21811, metricsHostPortBase: 21813 } },
@@ -196,9 +227,21 @@ describe("bad configurations", () => {
             `clientApp.chroot: "app" is not allowed: must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)`,
         ],
         ["enabled given as text", { clientApp: { enabled: "true" } }, 'clientApp.enabled: "true" is not allowed: must be true or false'],
-        ["a retention that is no duration", { monitoring: { retention: "forever" } }, 'monitoring.retention: "forever" is not allowed: must be a Prometheus duration such as 15d or 12h'],
-        ["a webhook that is no URL (redacted)", { monitoring: { alertWebhookUrl: "hooks?token=abc123" } }, "monitoring.alertWebhookUrl: [secret] is not allowed: must be an http:// or https:// URL"],
-        ["an unknown image source", { images: { source: "dockerhub" } }, 'images.source: "dockerhub" is not allowed: must be "official" or "local"'],
+        [
+            "a retention that is no duration",
+            { monitoring: { retention: "forever" } },
+            'monitoring.retention: "forever" is not allowed: must be a Prometheus duration such as 15d or 12h',
+        ],
+        [
+            "a webhook that is no URL (redacted)",
+            { monitoring: { alertWebhookUrl: "hooks?token=abc123" } },
+            "monitoring.alertWebhookUrl: [secret] is not allowed: must be an http:// or https:// URL",
+        ],
+        [
+            "an unknown image source",
+            { images: { source: "dockerhub" } },
+            'images.source: "dockerhub" is not allowed: must be "official" or "local"',
+        ],
         ["a section that is not an object", { monitoring: "yes" }, 'monitoring: "yes" is not allowed: must be an object of settings'],
     ];
 
@@ -214,7 +257,10 @@ describe("bad configurations", () => {
             expect(keys.length).toBeGreaterThan(0);
             for (const key of keys) {
                 const rule = allowedAt(schema, [key]);
-                expect({ key: `${section}.${key}`, rule }).toEqual({ key: `${section}.${key}`, rule: expect.stringMatching(/^(must|is) /) });
+                expect({ key: `${section}.${key}`, rule }).toEqual({
+                    key: `${section}.${key}`,
+                    rule: expect.stringMatching(/^(must|is) /),
+                });
                 const shown = SECRET_CAPABLE_KEYS.includes(`${section}.${key}`) ? "[secret]" : "null";
                 expect(problemsOf({ [section]: { [key]: null } })).toEqual([`${section}.${key}: ${shown} is not allowed: ${rule}`]);
                 checked++;
@@ -256,9 +302,14 @@ describe("bad configurations", () => {
 
     it("names zookeeper.size for every even size (property)", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 127 }).map((k) => 2 * k), (size) => {
-                expect(problemsOf({ zookeeper: { size } })).toEqual([`zookeeper.size: ${size} is not allowed: must be an odd integer between 1 and 255`]);
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 127 }).map((k) => 2 * k),
+                (size) => {
+                    expect(problemsOf({ zookeeper: { size } })).toEqual([
+                        `zookeeper.size: ${size} is not allowed: must be an odd integer between 1 and 255`,
+                    ]);
+                },
+            ),
             { numRuns: 30 },
         );
     });

@@ -86,7 +86,12 @@ describe("stack with local images", () => {
         const { mocks, outputs } = await deploy("dev", { ...rawConfig("dev"), images: { source: "local" } });
         const images = mocks.byType("docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
         expect(new Set(images)).toEqual(
-            new Set(["zkpd.local/zookeeper:3.9.4", "zkpd.local/prometheus:latest", "zkpd.local/alertmanager:latest", "zkpd.local/zk-client-app:latest"]),
+            new Set([
+                "zkpd.local/zookeeper:3.9.4",
+                "zkpd.local/prometheus:latest",
+                "zkpd.local/alertmanager:latest",
+                "zkpd.local/zk-client-app:latest",
+            ]),
         );
         expect(mocks.byType(DOCKER_CONTAINER).some((c) => String(c.inputs.name).includes("grafana"))).toBe(false);
         expect(outputs.grafanaUrl).toBeUndefined();
@@ -132,7 +137,10 @@ describe("stacks/index.ts", () => {
         return { mocks, exports: exported };
     }
 
-    function runEntryPoint(env: Environment, config: Record<string, string>): { mocks: RecordingMocks; exports: Record<string, pulumi.Output<unknown>> } {
+    function runEntryPoint(
+        env: Environment,
+        config: Record<string, string>,
+    ): { mocks: RecordingMocks; exports: Record<string, pulumi.Output<unknown>> } {
         const { mocks, exports, error } = runEntryPointCatching(env, config);
         if (error !== undefined) {
             throw error;
@@ -169,7 +177,7 @@ describe("stacks/index.ts", () => {
         const message = (error as Error).message;
         expect(message).toContain("zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255");
         expect(message).toContain("monitoring.alertWebhookUrl: [secret] is not allowed");
-        expect(message).toContain("zookeepr: {\"size\":3} is not allowed: unknown key");
+        expect(message).toContain('zookeepr: {"size":3} is not allowed: unknown key');
         expect(message).not.toContain("hunter2");
         // Registrations reach the mock monitor asynchronously: wait until nothing more arrives,
         // then nothing may have been registered by the failed run.

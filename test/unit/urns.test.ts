@@ -42,7 +42,11 @@ export function makeUrn(stackAndProject: string, parentUrn: string | undefined, 
 }
 
 /** Every URN a registration answers to: its own, its aliases', and those inherited from its parents' aliases. */
-export function candidateUrns(reg: Registration, byUrn: ReadonlyMap<string, Registration>, memo = new Map<string, Set<string>>()): Set<string> {
+export function candidateUrns(
+    reg: Registration,
+    byUrn: ReadonlyMap<string, Registration>,
+    memo = new Map<string, Set<string>>(),
+): Set<string> {
     const known = memo.get(reg.urn);
     if (known) {
         return known;

@@ -11,7 +11,12 @@ import {
     renderJvmSecurityOverrides,
     renderZooCfg,
 } from "../../components/zookeeper/zooCfg";
-import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems, validateHostName } from "../../components/zookeeper/zooCfgRules";
+import {
+    DEFAULT_FOUR_LETTER_WORDS,
+    KNOWN_FOUR_LETTER_WORDS,
+    findExtraConfigProblems,
+    validateHostName,
+} from "../../components/zookeeper/zooCfgRules";
 import { computeServerEntries } from "../../components/zookeeper/members";
 
 function settings(size: number, overrides: Partial<ZooCfgSettings> = {}): ZooCfgSettings {
@@ -83,9 +88,7 @@ describe("renderZooCfg", () => {
         expect(value(cfg, "autopurge.snapRetainCount")).toBe("3");
         expect(value(cfg, "4lw.commands.whitelist")).toBe("srvr,mntr");
         expect(value(cfg, "admin.enableServer")).toBe("false");
-        expect(value(cfg, "metricsProvider.className")).toBe(
-            "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
-        );
+        expect(value(cfg, "metricsProvider.className")).toBe("org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider");
         expect(value(cfg, "metricsProvider.httpPort")).toBe("7000");
         expect(value(cfg, "metricsProvider.exportJvmInfo")).toBe("true");
         expect(value(cfg, "reconfigEnabled")).toBe("false");
@@ -94,11 +97,23 @@ describe("renderZooCfg", () => {
     it("never names a wildcard address", () => {
         expect(renderZooCfg(settings(5))).not.toContain("0.0.0.0");
         // The problem names the server's host, the value and the rule for a host name.
-        expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "0.0.0.0" }, { id: 2, host: "b" }, { id: 3, host: "c" }] }))).toThrow(
+        expect(() =>
+            renderZooCfg(
+                settings(3, {
+                    servers: [
+                        { id: 1, host: "0.0.0.0" },
+                        { id: 2, host: "b" },
+                        { id: 3, host: "c" },
+                    ],
+                }),
+            ),
+        ).toThrow(
             'renderZooCfg "settings": invalid arguments (1 problem):\n' +
                 '  - servers.0.host: "0.0.0.0" is not allowed: must be a DNS label of lower case letters, digits and dashes (at most 63 characters)',
         );
-        expect(() => validateHostName("0")).toThrow('host name "0" is not allowed: must not be a wildcard address: peers must be able to reach it');
+        expect(() => validateHostName("0")).toThrow(
+            'host name "0" is not allowed: must not be a wildcard address: peers must be able to reach it',
+        );
         expect(() => validateHostName("zk-dev-1")).not.toThrow();
     });
 
@@ -110,7 +125,7 @@ describe("renderZooCfg", () => {
     });
 
     it("appends extra keys after the managed ones", () => {
-        const cfg = renderZooCfg(settings(3, { extraConfig: { "globalOutstandingLimit": "2000", "snapCount": "50000" } }));
+        const cfg = renderZooCfg(settings(3, { extraConfig: { globalOutstandingLimit: "2000", snapCount: "50000" } }));
         expect(value(cfg, "globalOutstandingLimit")).toBe("2000");
         expect(value(cfg, "snapCount")).toBe("50000");
     });
@@ -137,26 +152,37 @@ describe("renderZooCfg", () => {
 
     it("requires srvr in the four-letter-word whitelist and refuses unknown words", () => {
         const rule = `must be a list of four-letter words among ${KNOWN_FOUR_LETTER_WORDS.join(", ")} that includes srvr`;
-        const problems = (fourLetterWords: string[]) => problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), fourLetterWords });
+        const problems = (fourLetterWords: string[]) =>
+            problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), fourLetterWords });
         expect(problems(["mntr"])).toEqual([`fourLetterWords: ["mntr"] is not allowed: ${rule}`]);
         expect(problems(["srvr", "boom"])).toEqual([`fourLetterWords: ["srvr","boom"] is not allowed: ${rule}`]);
         expect(problems(["srvr", "ruok", "mntr"])).toEqual([]);
     });
 
     it("refuses duplicate server ids", () => {
-        expect(() => renderZooCfg(settings(3, { servers: [{ id: 1, host: "a" }, { id: 1, host: "b" }] }))).toThrow(
-            "servers.1.id: 1 is not allowed: must be unique: another server has this id",
-        );
+        expect(() =>
+            renderZooCfg(
+                settings(3, {
+                    servers: [
+                        { id: 1, host: "a" },
+                        { id: 1, host: "b" },
+                    ],
+                }),
+            ),
+        ).toThrow("servers.1.id: 1 is not allowed: must be unique: another server has this id");
     });
 
     it("has exactly N server lines with ids 1..N for every odd N (property)", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 127 }).map((k) => 2 * k + 1), (n) => {
-                const got = serverLines(renderZooCfg(settings(n)));
-                expect(got).toHaveLength(n);
-                const ids = got.map((l) => Number(/^server\.(\d+)=/.exec(l)![1]));
-                expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 127 }).map((k) => 2 * k + 1),
+                (n) => {
+                    const got = serverLines(renderZooCfg(settings(n)));
+                    expect(got).toHaveLength(n);
+                    const ids = got.map((l) => Number(/^server\.(\d+)=/.exec(l)![1]));
+                    expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+                },
+            ),
             { numRuns: 40 },
         );
     });
@@ -188,12 +214,18 @@ describe("renderZooCfg", () => {
                 fc
                     .integer({ min: 0, max: 10 })
                     .map((k) => 2 * k + 1)
-                    .chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(computeServerEntries("zk-dev", n), { minLength: n, maxLength: n }))),
+                    .chain((n) =>
+                        fc.tuple(fc.constant(n), fc.shuffledSubarray(computeServerEntries("zk-dev", n), { minLength: n, maxLength: n })),
+                    ),
                 ([n, shuffled]) => {
                     const cfg = renderZooCfg(settings(n));
-                    const expectedServers = n === 1 ? [] : Array.from({ length: n }, (_, i) => `server.${i + 1}=zk-dev-${i + 1}:2888:3888;2181`);
+                    const expectedServers =
+                        n === 1 ? [] : Array.from({ length: n }, (_, i) => `server.${i + 1}=zk-dev-${i + 1}:2888:3888;2181`);
                     const body = lines(cfg).filter((l) => !l.startsWith("#"));
-                    expect(body.map((l) => l.substring(0, l.indexOf("=")))).toEqual([...KEYS_IN_ORDER, ...expectedServers.map((l) => l.split("=")[0])]);
+                    expect(body.map((l) => l.substring(0, l.indexOf("=")))).toEqual([
+                        ...KEYS_IN_ORDER,
+                        ...expectedServers.map((l) => l.split("=")[0]),
+                    ]);
                     expect(serverLines(cfg)).toEqual(expectedServers);
                     expect(value(cfg, "standaloneEnabled")).toBe(n === 1 ? "true" : "false");
                     // Nothing names the member the file is for (its id is in /data/myid), so a
@@ -220,9 +252,12 @@ describe("ensemble size (zooKeeperEnsembleArgsSchema)", () => {
 
     it("mentions 'odd' for every even size (property)", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 1, max: 127 }).map((k) => 2 * k), (n) => {
-                expect(sizeProblems(n)).toEqual([`size: ${n} is not allowed: ${SIZE_RULE}`]);
-            }),
+            fc.property(
+                fc.integer({ min: 1, max: 127 }).map((k) => 2 * k),
+                (n) => {
+                    expect(sizeProblems(n)).toEqual([`size: ${n} is not allowed: ${SIZE_RULE}`]);
+                },
+            ),
         );
     });
 

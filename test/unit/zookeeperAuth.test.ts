@@ -81,7 +81,11 @@ describe("zoo.cfg with quorum SASL", () => {
     });
 
     it("refuses authentication keys in extraConfig: they are managed", () => {
-        for (const key of [...Object.keys(QUORUM_SASL_ZOO_CFG), "quorum.auth.kerberos.servicePrincipal", "DigestAuthenticationProvider.superDigest"]) {
+        for (const key of [
+            ...Object.keys(QUORUM_SASL_ZOO_CFG),
+            "quorum.auth.kerberos.servicePrincipal",
+            "DigestAuthenticationProvider.superDigest",
+        ]) {
             expect(problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), extraConfig: { [key]: "x" } })).toEqual([
                 `extraConfig.${key}: "x" is not allowed: is managed by zookeeper-docker and cannot be overridden`,
             ]);
@@ -112,7 +116,10 @@ describe("renderJaasConfig", () => {
         const other = { user: "zkquorum", password: "Other123abcOther123abcOther123ab" };
         const a = renderJaasConfig(QUORUM).split("\n");
         const b = renderJaasConfig(other).split("\n");
-        expect(a.filter((l) => l.includes(QUORUM.password))).toEqual([`    user_zkquorum="${QUORUM.password}";`, `    password="${QUORUM.password}";`]);
+        expect(a.filter((l) => l.includes(QUORUM.password))).toEqual([
+            `    user_zkquorum="${QUORUM.password}";`,
+            `    password="${QUORUM.password}";`,
+        ]);
         // Another password changes those two lines and nothing else.
         expect(a.map((l, i) => (l === b[i] ? "same" : `${l} -> ${b[i]}`))).toEqual([
             "same",
@@ -157,7 +164,9 @@ describe("digests", () => {
     it("computes ZooKeeper's digest id user:base64(sha1(user:password))", () => {
         // Reference value from `printf 'super:superpwsuperpw12' | openssl sha1 -binary | base64`.
         expect(computeDigestId({ user: "super", password: "superpwsuperpw12" })).toBe("super:asgn1M/lHsmadXAd6Yb8QcnOB8k=");
-        expect(computeDigestId({ user: "super", password: "superpwsuperpw12" })).not.toBe(computeDigestId({ user: "super", password: "superpwsuperpw13" }));
+        expect(computeDigestId({ user: "super", password: "superpwsuperpw12" })).not.toBe(
+            computeDigestId({ user: "super", password: "superpwsuperpw13" }),
+        );
     });
 
     it("matches the id the app derives for its own ACLs (app/src/acl.ts)", () => {

@@ -64,11 +64,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     });
 
     it("gives every server the identical server list", () => {
-        const expected = [
-            "server.1=zk-dev-1:2888:3888;2181",
-            "server.2=zk-dev-2:2888:3888;2181",
-            "server.3=zk-dev-3:2888:3888;2181",
-        ];
+        const expected = ["server.1=zk-dev-1:2888:3888;2181", "server.2=zk-dev-2:2888:3888;2181", "server.3=zk-dev-3:2888:3888;2181"];
         for (const node of built.nodes) {
             expect(serverLines(node)).toEqual(expected);
         }
@@ -185,7 +181,11 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     it("keeps the gates off everything but the containers, so components, volumes and images register at once", () => {
         const gateUrns = built.rollGates.map((g) => g.urn);
         const others = mocks.registrations.filter(
-            (r) => r.urn.includes("::zk-") && (r.type === ZOOKEEPER_NODE_TYPE || r.type.startsWith("docker:index/volume") || r.type.startsWith("docker:index/remoteImage")),
+            (r) =>
+                r.urn.includes("::zk-") &&
+                (r.type === ZOOKEEPER_NODE_TYPE ||
+                    r.type.startsWith("docker:index/volume") ||
+                    r.type.startsWith("docker:index/remoteImage")),
         );
         expect(others.filter((r) => r.type === ZOOKEEPER_NODE_TYPE).length).toBeGreaterThanOrEqual(3);
         for (const r of others) {
@@ -255,10 +255,12 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
 describe("ZooKeeperEnsemble options", () => {
     it("publishes client and metrics ports on 127.0.0.1 from the bases", async () => {
         const { nodes, ensemble } = await build("zkp", { clientHostPortBase: 21811, metricsHostPortBase: 17001 });
-        expect(nodes.map((n) => n.inputs.ports)).toEqual([1, 2, 3].map((i) => [
-            { internal: 2181, external: 21810 + i, ip: "127.0.0.1", protocol: "tcp" },
-            { internal: 7000, external: 17000 + i, ip: "127.0.0.1", protocol: "tcp" },
-        ]));
+        expect(nodes.map((n) => n.inputs.ports)).toEqual(
+            [1, 2, 3].map((i) => [
+                { internal: 2181, external: 21810 + i, ip: "127.0.0.1", protocol: "tcp" },
+                { internal: 7000, external: 17000 + i, ip: "127.0.0.1", protocol: "tcp" },
+            ]),
+        );
         expect(await resolve(ensemble.hostConnectionString)).toBe("127.0.0.1:21811,127.0.0.1:21812,127.0.0.1:21813");
     });
 
@@ -304,9 +306,9 @@ describe("ZooKeeperEnsemble options", () => {
     });
 
     it("refuses extra config that overrides a managed key", () => {
-        expect(argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", extraConfig: { clientPort: "1234" } }))).toEqual([
-            'extraConfig.clientPort: "1234" is not allowed: is managed by zookeeper-docker and cannot be overridden',
-        ]);
+        expect(
+            argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "zookeeper:3.9.4", extraConfig: { clientPort: "1234" } })),
+        ).toEqual(['extraConfig.clientPort: "1234" is not allowed: is managed by zookeeper-docker and cannot be overridden']);
     });
 
     it("refuses port bases that run past 65535", () => {
@@ -316,7 +318,9 @@ describe("ZooKeeperEnsemble options", () => {
     });
 
     it("reports every problem at once", () => {
-        expect(argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "Not An Image", memoryMb: 64, rollTimeoutSeconds: 5 }))).toEqual([
+        expect(
+            argumentProblems(() => new ZooKeeperEnsemble("bad", { image: "Not An Image", memoryMb: 64, rollTimeoutSeconds: 5 })),
+        ).toEqual([
             'image: "Not An Image" is not allowed: must be a Docker image reference such as zookeeper:3.9.4',
             "memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536",
             "rollTimeoutSeconds: 5 is not allowed: must be an integer number of seconds between 10 and 3600",
