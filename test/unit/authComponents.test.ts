@@ -53,10 +53,6 @@ function uploadOf(
     return ((reg.inputs.uploads ?? []) as { file: string; content: string }[]).find((u) => u.file === file);
 }
 
-function uploadIndex(reg: Registration, file: string): number {
-    return ((reg.inputs.uploads ?? []) as { file: string }[]).findIndex((u) => u.file === file);
-}
-
 /** Every env var value of every container. */
 function allEnvValues(regs: Registration[]): string[] {
     return regs.filter((r) => r.type === DOCKER_CONTAINER).flatMap((r) => Object.entries(envMap(r)).map(([k, v]) => `${k}=${v}`));

@@ -8,7 +8,7 @@
  * `Input`: an Output whose value is bad; the component registers, and the resource that uses the
  * value fails with the same message format.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 export interface BadArgumentCase {
     id: string;
