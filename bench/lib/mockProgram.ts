@@ -11,7 +11,7 @@
  *                                       from the call until every registration is answered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_CONTAINER, setupMocks } from "../../test/unit/mocks";
+import { DOCKER_CONTAINER, setupMocks } from "../../testkit/mocks";
 
 async function settle(): Promise<void> {
     // Resolves once every outstanding RPC (registrations, outputs) has been answered.

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { MOCK_GRAFANA_PASSWORD, RecordingMocks, envMap, isSecret, resolve, setupMocks, upload } from "./mocks";
+import { MOCK_GRAFANA_PASSWORD, RecordingMocks, envMap, isSecret, resolve, setupMocks, upload } from "../../testkit/mocks";
 
 const mocks: RecordingMocks = setupMocks("staging");
 

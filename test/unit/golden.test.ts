@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { RecordingMocks, Registration, resolve, setupMocks } from "./mocks";
+import { RecordingMocks, Registration, resolve, setupMocks } from "../../testkit/mocks";
 import { ENVIRONMENTS, rawConfig } from "./stackFiles";
 import { ClientAppService, MonitoringStack, ZooKeeperEnsemble } from "../../index";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";

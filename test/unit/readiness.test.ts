@@ -3,7 +3,7 @@
  * `dependsOn`, so a change that replaces every server and gate (tickTime) leaves their containers'
  * inputs exactly as they were, and no input of theirs refers to a gate.
  */
-import { DOCKER_CONTAINER, RecordingMocks, Registration, resolve, setupMocks } from "./mocks";
+import { DOCKER_CONTAINER, RecordingMocks, Registration, resolve, setupMocks } from "../../testkit/mocks";
 import { rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";

@@ -5,7 +5,7 @@
  * section's hostIp says otherwise, and secrets travel only as secret uploads.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_GRAFANA_PASSWORD, RecordingMocks, Registration, isSecret, resolve, setupMocks } from "./mocks";
+import { MOCK_GRAFANA_PASSWORD, RecordingMocks, Registration, isSecret, resolve, setupMocks } from "../../testkit/mocks";
 import { ENVIRONMENTS, Environment, cliConfig, rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { PlatformOutputs, deployPlatform } from "../../stacks/program";

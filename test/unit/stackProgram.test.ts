@@ -4,7 +4,7 @@
  * the configuration the Pulumi CLI would pass.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_CONTAINER, DOCKER_VOLUME, RecordingMocks, envMap, isSecret, resolve, setupMocks } from "./mocks";
+import { DOCKER_CONTAINER, DOCKER_VOLUME, RecordingMocks, envMap, isSecret, resolve, setupMocks } from "../../testkit/mocks";
 import { ENVIRONMENTS, Environment, cliConfig, rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { PlatformOutputs, deployPlatform } from "../../stacks/program";

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Registration, resolve, setupMocks } from "./mocks";
+import { Registration, resolve, setupMocks } from "../../testkit/mocks";
 import { ENVIRONMENTS, rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";

@@ -9,7 +9,7 @@ import {
     resolve,
     setupMocks,
     upload,
-} from "./mocks";
+} from "../../testkit/mocks";
 
 const mocks: RecordingMocks = setupMocks("dev");
 
