@@ -39,17 +39,22 @@ export function copyProject(label: string): Project {
         fs.cpSync(path.join(repoRoot, entry), path.join(workDir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
+    return { workDir, stateDir, envVars: backendEnv(label, stateDir) };
+}
+
+/**
+ * Environment of every Pulumi run of a suite: a file backend in `stateDir`, a passphrase derived
+ * from `label`, no update checks or plugin downloads. Two projects given the same label and
+ * state dir share one backend (the upgrade harness deploys old code and previews new code so).
+ */
+export function backendEnv(label: string, stateDir: string): Record<string, string> {
     return {
-        workDir,
-        stateDir,
-        envVars: {
-            PULUMI_BACKEND_URL: `file://${stateDir}`,
-            PULUMI_CONFIG_PASSPHRASE: `e2e-${label}`,
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            // Type checking is `npm run build`'s job; the engine only needs the JavaScript.
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-        },
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: `e2e-${label}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Type checking is `npm run build`'s job; the engine only needs the JavaScript.
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     };
 }
 
