@@ -3,6 +3,9 @@
  * then what a user relies on: a serving quorum, the client app, Prometheus and its alerts, quiet
  * previews, a rolling update that keeps the quorum, and a clean destroy (prod keeps its data).
  */
+import { PACKAGE_NAME } from "../../components/shared/typeTokens";
+import { execFile } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
@@ -281,6 +284,66 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
         expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
     });
 
+    if (env.name === "dev") {
+        test("the app's integration suite (app/test/integration.test.ts) passes against dev's ensemble, nothing skipped", async () => {
+            // The app's own jest config, as `npm test` runs it, in a process of its own; the suite
+            // reads the ensemble from ZK_TEST_CONNECT and skips itself without it.
+            const reportFile = path.join(path.dirname(project.workDir), "app-integration.json");
+            const started = Date.now();
+            const run = await new Promise<{ exitCode: number; output: string }>((resolve) => {
+                execFile(
+                    process.execPath,
+                    [
+                        require.resolve("jest/bin/jest"),
+                        "--config",
+                        path.join(repoRoot, "app", "jest.config.js"),
+                        "--runTestsByPath",
+                        path.join(repoRoot, "app", "test", "integration.test.ts"),
+                        "--ci",
+                        "--json",
+                        `--outputFile=${reportFile}`,
+                    ],
+                    {
+                        cwd: path.join(repoRoot, "app"),
+                        env: { ...process.env, ZK_TEST_CONNECT: outputs.zookeeperHostConnectionString },
+                        maxBuffer: 64 * 1024 * 1024,
+                        timeout: 10 * 60 * 1000,
+                    },
+                    (err, stdout, stderr) =>
+                        resolve({
+                            exitCode: err ? (typeof err.code === "number" ? err.code : 1) : 0,
+                            output: `${stdout}${stderr}`,
+                        }),
+                );
+            });
+            const seconds = ((Date.now() - started) / 1000).toFixed(1);
+            if (!fs.existsSync(reportFile)) {
+                throw new Error(`the app's integration suite wrote no report (exit ${run.exitCode}):\n${run.output}`);
+            }
+            const result = JSON.parse(fs.readFileSync(reportFile, "utf8")) as {
+                numTotalTests: number;
+                numPassedTests: number;
+                numFailedTests: number;
+                numPendingTests: number;
+                numTodoTests: number;
+                testResults: Array<{ assertionResults: Array<{ title: string; status: string; duration?: number | null }> }>;
+            };
+            const cases = result.testResults.flatMap((f) => f.assertionResults);
+            const skipped = result.numPendingTests + result.numTodoTests;
+            report.appIntegration = `${result.numPassedTests}/${result.numTotalTests} passed, ${result.numFailedTests} failed, ${skipped} skipped (${seconds} s)`;
+            console.log(
+                [
+                    `app integration suite against dev (ZK_TEST_CONNECT=${outputs.zookeeperHostConnectionString}): ${report.appIntegration}, exit ${run.exitCode}`,
+                    ...cases.map((c) => `  ${c.status} ${c.title}${c.duration ? ` (${(c.duration / 1000).toFixed(1)} s)` : ""}`),
+                    ...(run.exitCode === 0 ? [] : [run.output]),
+                ].join("\n"),
+            );
+            expect({ exitCode: run.exitCode, failed: result.numFailedTests, skipped }).toEqual({ exitCode: 0, failed: 0, skipped: 0 });
+            expect(result.numTotalTests).toBeGreaterThan(0);
+            expect(result.numPassedTests).toBe(result.numTotalTests);
+        });
+    }
+
     if (env.faults) {
         test("alerting end to end: a stopped server fires ZooKeeperServerDown in Alertmanager, and it resolves", async () => {
             const victim = serverContainers(env)[env.size - 1];
@@ -326,7 +389,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             // Components only record their new inputs, and the engine's own `pulumi` provider comes
             // and goes with resource-reference lookups; neither touches Docker.
             const changed = planned.steps.filter(
-                (s) => s.op !== "read" && !s.type.startsWith("zookeeper-docker:") && !s.type.startsWith("pulumi:providers:"),
+                (s) => s.op !== "read" && !s.type.startsWith(`${PACKAGE_NAME}:`) && !s.type.startsWith("pulumi:providers:"),
             );
             // Every server and every gate is replaced (their config changed), and nothing else is touched.
             const outsideTheRoll = changed.filter(

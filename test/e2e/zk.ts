@@ -71,6 +71,23 @@ export function exists(client: Client, path: string): Promise<zookeeper.Stat | u
     );
 }
 
+/**
+ * How long the writer waits for an operation's answer (and, plus 2 s, for a new session) before it
+ * counts the operation as failed and starts over on a new session. The fault suite bounds failed
+ * operations with it, so it is exported rather than restated.
+ */
+export const WRITER_OPERATION_TIMEOUT_MS = 3000;
+
+/** One attempt that ended in an error (the writer retries the same sequence number after it). */
+export interface FailedAttempt {
+    seq: number;
+    /** When the attempt began (before a new session, if one was needed) and when it failed, ms since the epoch. */
+    startedAt: number;
+    failedAt: number;
+    /** The error's text, e.g. "Exception: CONNECTION_LOSS[-4]" or "no answer within 3000 ms". */
+    error: string;
+}
+
 export interface WriterReport {
     /** Sequence numbers whose create was acknowledged (or found applied on retry). */
     acknowledged: number[];
@@ -78,6 +95,13 @@ export interface WriterReport {
     ackTimes: number[];
     /** Operations that returned an error before they were retried. */
     failedOperations: number;
+    /** Every failed attempt, in order (failedOperations of them). */
+    failures: FailedAttempt[];
+    /**
+     * Sequence numbers acknowledged through NodeExists on a retry: one of their failed attempts
+     * had been applied after all (an in-doubt write, e.g. the one in flight when a leader died).
+     */
+    foundApplied: number[];
     /** The longest time between two consecutive acknowledgements. */
     longestGapMs: number;
     /** When the longest gap began. */
@@ -97,6 +121,8 @@ export class SequentialWriter {
         acknowledged: [],
         ackTimes: [],
         failedOperations: 0,
+        failures: [],
+        foundApplied: [],
         longestGapMs: 0,
         longestGapStart: 0,
     };
@@ -110,7 +136,12 @@ export class SequentialWriter {
          * An operation with no answer after this long counts as a lost connection. The client
          * library has no read timeout, so a hung (paused) server would otherwise stall it for good.
          */
-        private readonly operationTimeoutMs = 3000,
+        readonly operationTimeoutMs = WRITER_OPERATION_TIMEOUT_MS,
+        /**
+         * Least time between the starts of two consecutive writes; 0 writes as fast as the ensemble
+         * acknowledges. A paced writer bounds how many transactions a server misses while it is away.
+         */
+        private readonly paceMs = 0,
     ) {}
 
     async start(): Promise<void> {
@@ -132,6 +163,20 @@ export class SequentialWriter {
         return this.report.ackTimes;
     }
 
+    /**
+     * `host:port` of the server the writer's session is connected to right now, as given in the
+     * connection string (undefined while it is not connected). node-zookeeper-client does not
+     * expose it, so this reads its connection manager's socket.
+     */
+    server(): string | undefined {
+        if (this.client?.getState() !== zookeeper.State.SYNC_CONNECTED) {
+            return undefined;
+        }
+        const socket = (this.client as unknown as { connectionManager?: { socket?: { remoteAddress?: string; remotePort?: number } } })
+            .connectionManager?.socket;
+        return socket?.remoteAddress && socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+    }
+
     private async ensureClient(): Promise<Client> {
         const state = this.client?.getState();
         if (this.client && state !== zookeeper.State.EXPIRED && state !== zookeeper.State.AUTH_FAILED) {
@@ -145,11 +190,21 @@ export class SequentialWriter {
 
     private async run(): Promise<void> {
         let seq = 0;
+        let lastStart = 0;
         while (this.running) {
+            const wait = lastStart + this.paceMs - Date.now();
+            if (wait > 0) {
+                await new Promise((r) => setTimeout(r, wait));
+                if (!this.running) {
+                    break;
+                }
+            }
+            lastStart = Date.now();
             seq += 1;
             const path = `${this.prefix}/w-${String(seq).padStart(10, "0")}`;
             let retried = false;
             for (;;) {
+                const startedAt = Date.now();
                 try {
                     const client = await this.ensureClient();
                     await withTimeout(create(client, path, String(seq)), this.operationTimeoutMs);
@@ -163,10 +218,12 @@ export class SequentialWriter {
                     }
                     const code = codeOf(err);
                     if (retried && code === zookeeper.Exception.NODE_EXISTS) {
+                        this.report.foundApplied.push(seq);
                         this.acknowledge(seq);
                         break;
                     }
                     this.report.failedOperations += 1;
+                    this.report.failures.push({ seq, startedAt, failedAt: Date.now(), error: String(err) });
                     retried = true;
                     if (!this.running) {
                         // Never acknowledged, so not owed: the read-back only checks acknowledged writes.
