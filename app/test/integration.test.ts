@@ -6,6 +6,10 @@
  *   ZK_TEST_CONNECT=127.0.0.1:22181 npx jest test/integration.test.ts
  *
  * Every run works under its own chroot, so it never touches other data.
+ *
+ * CI runs it for real: the e2e suite (test/e2e/environments.e2e.test.ts, environment dev) runs
+ * this file in a process of its own with ZK_TEST_CONNECT set to the deployed dev ensemble
+ * (127.0.0.1:21811-21813) and fails on any failed or skipped case; .ci/run's unit phase leaves it out.
  */
 import * as net from 'node:net';
 import * as zookeeper from 'node-zookeeper-client';

@@ -31,16 +31,12 @@ function codeOf(err: unknown): number | undefined {
 
 export function create(client: Client, path: string, data: string): Promise<string> {
     return new Promise((resolve, reject) =>
-        client.create(path, Buffer.from(data), zookeeper.CreateMode.PERSISTENT, (err, created) =>
-            err ? reject(err) : resolve(created),
-        ),
+        client.create(path, Buffer.from(data), zookeeper.CreateMode.PERSISTENT, (err, created) => (err ? reject(err) : resolve(created))),
     );
 }
 
 export function setData(client: Client, path: string, data: string): Promise<void> {
-    return new Promise((resolve, reject) =>
-        client.setData(path, Buffer.from(data), -1, (err) => (err ? reject(err) : resolve())),
-    );
+    return new Promise((resolve, reject) => client.setData(path, Buffer.from(data), -1, (err) => (err ? reject(err) : resolve())));
 }
 
 export function getData(client: Client, path: string): Promise<string | undefined> {
@@ -66,9 +62,7 @@ export function children(client: Client, path: string): Promise<string[]> {
 }
 
 export function exists(client: Client, path: string): Promise<zookeeper.Stat | undefined> {
-    return new Promise((resolve, reject) =>
-        client.exists(path, (err, stat) => (err ? reject(err) : resolve(stat ?? undefined))),
-    );
+    return new Promise((resolve, reject) => client.exists(path, (err, stat) => (err ? reject(err) : resolve(stat ?? undefined))));
 }
 
 /**
