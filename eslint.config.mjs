@@ -80,7 +80,7 @@ export default tseslint.config(
     },
     {
         // Tests and benchmarks talk to untyped libraries and mock wire formats.
-        files: ["test/**/*.ts", "bench/**/*.ts"],
+        files: ["test/**/*.ts", "bench/**/*.ts", "testkit/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
     },
 );

@@ -18,7 +18,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, modes, repoRoot, sleep } from "../test/e2e/harness";
+import { docker, modes, repoRoot, sleep } from "../testkit/harness";
 import { COMPOSE_PROJECT, InspectedContainer, renderComposeFiles, syncComposeDir } from "./lib/compose";
 import { PulumiDir, containerStatuses, isReady, must, prepareOneResource, prepareProgram, pulumi, removeDir, run } from "./lib/deploy";
 import { KillSample, killLeaderOnce, startWriter } from "./lib/failover";

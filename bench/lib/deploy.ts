@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Project, copyProject, docker, repoRoot } from "../../test/e2e/harness";
+import { Project, copyProject, docker, repoRoot } from "../../testkit/harness";
 import { stackFileYaml } from "./stackConfig";
 
 export interface RunResult {

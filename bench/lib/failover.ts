@@ -4,8 +4,8 @@
  * writes around the kill. The gap comes from acknowledgement times only, so the ~150 ms the
  * `docker kill` command itself takes is not counted unless writes really stop for it.
  */
-import { docker, sleep } from "../../test/e2e/harness";
-import { SequentialWriter } from "../../test/e2e/zk";
+import { docker, sleep } from "../../testkit/harness";
+import { SequentialWriter } from "../../testkit/zk";
 import { Ensemble, waitServing } from "./handrun";
 import { FailoverPhases, failoverPhases } from "./zkLogs";
 

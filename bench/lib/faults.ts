@@ -9,8 +9,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zookeeper from "node-zookeeper-client";
-import { docker, sleep } from "../../test/e2e/harness";
-import { Client, OperationTimeout, connect, mkdirp, withTimeout } from "../../test/e2e/zk";
+import { docker, sleep } from "../../testkit/harness";
+import { Client, OperationTimeout, connect, mkdirp, withTimeout } from "../../testkit/zk";
 import { Ensemble, quickModes } from "./handrun";
 
 export const GAP_THRESHOLD_MS = 250;

@@ -14,7 +14,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, fourLetterWord, modeOf, sleep } from "../../test/e2e/harness";
+import { docker, fourLetterWord, modeOf, sleep } from "../../testkit/harness";
 import { InspectedContainer } from "./compose";
 
 export interface Ensemble {

@@ -6,7 +6,7 @@
  * to its callback.
  */
 import * as zookeeper from "node-zookeeper-client";
-import { Client, connect, mkdirp } from "../../test/e2e/zk";
+import { Client, connect, mkdirp } from "../../testkit/zk";
 import { Ensemble, quickModes } from "./handrun";
 import { percentile } from "./stats";
 

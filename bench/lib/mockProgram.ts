@@ -21,12 +21,12 @@ async function settle(): Promise<void> {
 async function build(stack: string, raw: Record<string, unknown>) {
     const mocks = setupMocks(stack);
     // Imported after the mocks are installed, as Pulumi requires.
-     
+
     const { parseStackConfig, resolvePlatformSettings } = require("../../stacks/config") as typeof import("../../stacks/config");
-     
+
     const { deployPlatform } = require("../../stacks/program") as typeof import("../../stacks/program");
     // As stacks/index.ts does before it builds anything.
-     
+
     (require("../../stacks/promiseStackTraces") as typeof import("../../stacks/promiseStackTraces")).keepSourceMapsForMessagesOnly();
     const started = process.hrtime.bigint();
     deployPlatform(resolvePlatformSettings(parseStackConfig(raw)));

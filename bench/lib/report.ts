@@ -200,7 +200,7 @@ function failoverSection(r: Results, out: string[]): void {
     out.push("## 3. Leader failover as seen by a writing client");
     out.push("");
     out.push(
-        "A sequential writer (`test/e2e/zk.ts` `SequentialWriter`: one `create` at a time, session timeout 8 s, client spin delay 100 ms, retry 50 ms after an error) " +
+        "A sequential writer (`testkit/zk.ts` `SequentialWriter`: one `create` at a time, session timeout 8 s, client spin delay 100 ms, retry 50 ms after an error) " +
             "writes through all three published client ports; the current leader is `docker kill`ed; the figure is the longest gap between two consecutive " +
             "acknowledged writes around the kill, so the time the `docker kill` command itself takes does not count. The killed server is started again and the " +
             "ensemble must serve with one leader before the next kill; stock and component kills alternate.",

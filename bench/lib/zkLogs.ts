@@ -4,7 +4,7 @@
  * served again (leader: "Have quorum of supporters"; follower: UPTODATE). The rest of the writer's
  * gap is the client finding a serving server again.
  */
-import { docker } from "../../test/e2e/harness";
+import { docker } from "../../testkit/harness";
 
 export interface FailoverPhases {
     /** Gap start (last ack before the outage) until the first survivor went LOOKING. */

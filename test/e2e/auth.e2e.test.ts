@@ -23,8 +23,8 @@ import {
     setPaths,
     sleep,
     waitFor,
-} from "./harness";
-import { SequentialWriter, connect, getData, readBack } from "./zk";
+} from "../../testkit/harness";
+import { SequentialWriter, connect, getData, readBack } from "../../testkit/zk";
 import { aclOf, appAcl, connectAs, outcome, upsert } from "./zkAuth";
 
 const execFileAsync = promisify(execFile);
@@ -108,7 +108,11 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
     });
 
     afterAll(async () => {
-        console.log(`auth e2e summary: ${Object.entries(report).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+        console.log(
+            `auth e2e summary: ${Object.entries(report)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(", ")}`,
+        );
     });
 
     test("`pulumi up`: the quorum forms over SASL (every server authenticated its peers), and the app serves", async () => {
@@ -177,7 +181,10 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         const secrets = [quorumPassword, superDigest, creds.app.split(":")[1], creds.superuser.split(":")[1]];
         expect(secrets.every((s) => s.length >= 28)).toBe(true);
 
-        const stateFiles = fs.readdirSync(project.stateDir, { recursive: true }).map(String).filter((f) => f.endsWith(".json"));
+        const stateFiles = fs
+            .readdirSync(project.stateDir, { recursive: true })
+            .map(String)
+            .filter((f) => f.endsWith(".json"));
         expect(stateFiles.length).toBeGreaterThan(0);
         const state = stateFiles.map((f) => fs.readFileSync(path.join(project.stateDir, f), "utf8")).join("\n");
         expect(state).toContain("ciphertext");
@@ -206,10 +213,14 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         // Give it time to try every peer, then it must still not serve, and the others keep their quorum.
         await sleep(20000);
         expect(modeOf(await fourLetterWord(HOST_PORTS[SIZE - 1], "srvr"))).toBeUndefined();
-        expect(countModes((await modes(HOST_PORTS.slice(0, SIZE - 1))))).toEqual({ leaders: 1, followers: SIZE - 2 });
-        const { stdout, stderr } = await execFileAsync("docker", ["logs", "--since", `${Math.ceil((Date.now() - restarted) / 1000) + 5}s`, victim], {
-            maxBuffer: 64 * 1024 * 1024,
-        });
+        expect(countModes(await modes(HOST_PORTS.slice(0, SIZE - 1)))).toEqual({ leaders: 1, followers: SIZE - 2 });
+        const { stdout, stderr } = await execFileAsync(
+            "docker",
+            ["logs", "--since", `${Math.ceil((Date.now() - restarted) / 1000) + 5}s`, victim],
+            {
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
         expect(stdout + stderr).toMatch(/Authentication failed|Failed to authenticate/);
 
         fs.writeFileSync(tampered, original + "\n");
@@ -281,7 +292,9 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
     test("a rotated app password: the ACL sync hands the app's znodes to the new identity before the app restarts", async () => {
         const state = await stack.exportStack();
         const resources = (state.deployment as { resources: Array<{ urn: string; type: string }> }).resources;
-        const passwordUrn = resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.urn.endsWith("::app-zookeeper-password"))!.urn;
+        const passwordUrn = resources.find(
+            (r) => r.type === "random:index/randomPassword:RandomPassword" && r.urn.endsWith("::app-zookeeper-password"),
+        )!.urn;
         const result = await stack.up({ replace: [passwordUrn], onOutput: () => undefined });
         expect(result.summary.result).toBe("succeeded");
         const rotated = await credentials(stack);

@@ -21,8 +21,8 @@ import {
     sleep,
     summary,
     waitFor,
-} from "./harness";
-import { SequentialWriter, children, connect, create, getData, mkdirp, readBack, setData } from "./zk";
+} from "../../testkit/harness";
+import { SequentialWriter, children, connect, create, getData, mkdirp, readBack, setData } from "../../testkit/zk";
 import { aclOf, appAcl, connectAs, outcome, upsert } from "./zkAuth";
 
 interface Environment {

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { docker, dockerNames, repoRoot } from "./harness";
+import { docker, dockerNames, repoRoot } from "../../testkit/harness";
 
 test("a one-container program goes up and down with the file backend", async () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "zk-e2e-smoke-"));

@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import * as zookeeper from "node-zookeeper-client";
-import { Client, connect } from "./zk";
+import { Client, connect } from "../../testkit/zk";
 
 /** A client that has added `user:password` as its digest identity. */
 export async function connectAs(connectionString: string, credentials: string): Promise<Client> {
@@ -62,7 +62,11 @@ export function aclOf(client: Client, path: string): Promise<string[]> {
     return new Promise((resolve, reject) =>
         client.getACL(path, (err, acls) =>
             // The library's ACL objects carry `permission` (its typings say `perms`).
-            err ? reject(err) : resolve(acls.map((a) => `${a.id.scheme}:${a.id.id.split(":")[0]}:${(a as unknown as { permission: number }).permission}`)),
+            err
+                ? reject(err)
+                : resolve(
+                      acls.map((a) => `${a.id.scheme}:${a.id.id.split(":")[0]}:${(a as unknown as { permission: number }).permission}`),
+                  ),
         ),
     );
 }

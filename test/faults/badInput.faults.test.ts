@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { PROJECT, Project, copyProject, docker, dockerNames, openStack } from "../e2e/harness";
-import { connect, create, getData } from "../e2e/zk";
+import { PROJECT, Project, copyProject, docker, dockerNames, openStack } from "../../testkit/harness";
+import { connect, create, getData } from "../../testkit/zk";
 import { Recorder, failureOf, plain, stackFilePath, writeStackFile } from "./guardrails";
 
 const STACK = "badinput";
@@ -19,9 +19,7 @@ const HEADER = `Invalid stack configuration for ${PROJECT}`;
 /** Secret values the cases set; none may ever be printed. */
 const SECRET_TOKEN = `badinput-secret-${process.pid}-${Date.now()}`;
 
-type Mutation =
-    | { kind: "cli"; key: string; value: string; secret?: boolean }
-    | { kind: "yaml"; key: string; value: unknown };
+type Mutation = { kind: "cli"; key: string; value: string; secret?: boolean } | { kind: "yaml"; key: string; value: unknown };
 
 interface Case {
     name: string;
@@ -37,16 +35,37 @@ const cli = (key: string, value: string, secret = false): Mutation => ({ kind: "
 const yaml = (key: string, value: unknown): Mutation => ({ kind: "yaml", key, value });
 
 const CASES: Case[] = [
-    { name: "even size", changes: [cli("zookeeper.size", "4")], problems: ["zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255"], up: true },
-    { name: "size 0", changes: [cli("zookeeper.size", "0")], problems: ["zookeeper.size: 0 is not allowed: must be an odd integer between 1 and 255"] },
-    { name: "size above 255", changes: [cli("zookeeper.size", "257")], problems: ["zookeeper.size: 257 is not allowed: must be an odd integer between 1 and 255"] },
-    { name: "size as a word", changes: [cli("zookeeper.size", "three")], problems: ['zookeeper.size: "three" is not allowed: must be an odd integer between 1 and 255'] },
+    {
+        name: "even size",
+        changes: [cli("zookeeper.size", "4")],
+        problems: ["zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255"],
+        up: true,
+    },
+    {
+        name: "size 0",
+        changes: [cli("zookeeper.size", "0")],
+        problems: ["zookeeper.size: 0 is not allowed: must be an odd integer between 1 and 255"],
+    },
+    {
+        name: "size above 255",
+        changes: [cli("zookeeper.size", "257")],
+        problems: ["zookeeper.size: 257 is not allowed: must be an odd integer between 1 and 255"],
+    },
+    {
+        name: "size as a word",
+        changes: [cli("zookeeper.size", "three")],
+        problems: ['zookeeper.size: "three" is not allowed: must be an odd integer between 1 and 255'],
+    },
     {
         name: "tickTime too short",
         changes: [cli("zookeeper.tickTime", "50")],
         problems: ["zookeeper.tickTime: 50 is not allowed: must be an integer number of milliseconds between 100 and 60000"],
     },
-    { name: "memory too small", changes: [cli("zookeeper.memoryMb", "64")], problems: ["zookeeper.memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536"] },
+    {
+        name: "memory too small",
+        changes: [cli("zookeeper.memoryMb", "64")],
+        problems: ["zookeeper.memoryMb: 64 is not allowed: must be an integer number of MB between 128 and 65536"],
+    },
     {
         name: "privileged host port",
         changes: [cli("zookeeper.clientHostPortBase", "80")],
@@ -56,24 +75,54 @@ const CASES: Case[] = [
     {
         name: "overlapping host ports",
         changes: [cli("zookeeper.metricsHostPortBase", String(CLIENT_PORT))],
-        problems: [`zookeeper.metricsHostPortBase: ${CLIENT_PORT} is not allowed: host ports ${CLIENT_PORT} overlap zookeeper.clientHostPortBase (${CLIENT_PORT})`],
+        problems: [
+            `zookeeper.metricsHostPortBase: ${CLIENT_PORT} is not allowed: host ports ${CLIENT_PORT} overlap zookeeper.clientHostPortBase (${CLIENT_PORT})`,
+        ],
     },
-    { name: "hostIp as a name", changes: [cli("zookeeper.hostIp", "localhost")], problems: ['zookeeper.hostIp: "localhost" is not allowed: must be an IPv4 address such as 127.0.0.1'], up: true },
-    { name: "hostIp out of range", changes: [cli("zookeeper.hostIp", "300.1.2.3")], problems: ['zookeeper.hostIp: "300.1.2.3" is not allowed: must be an IPv4 address such as 127.0.0.1'] },
+    {
+        name: "hostIp as a name",
+        changes: [cli("zookeeper.hostIp", "localhost")],
+        problems: ['zookeeper.hostIp: "localhost" is not allowed: must be an IPv4 address such as 127.0.0.1'],
+        up: true,
+    },
+    {
+        name: "hostIp out of range",
+        changes: [cli("zookeeper.hostIp", "300.1.2.3")],
+        problems: ['zookeeper.hostIp: "300.1.2.3" is not allowed: must be an IPv4 address such as 127.0.0.1'],
+    },
     {
         name: "image with spaces",
         changes: [cli("zookeeper.image", "Zoo Keeper:latest!")],
         problems: ['zookeeper.image: "Zoo Keeper:latest!" is not allowed: must be a Docker image reference such as zookeeper:3.9.4'],
     },
-    { name: "typo in a key", changes: [cli("zookeeper.sise", "5")], problems: ["zookeeper.sise: 5 is not allowed: unknown key; allowed keys are size, image, tickTime, …"], up: true },
+    {
+        name: "typo in a key",
+        changes: [cli("zookeeper.sise", "5")],
+        problems: ["zookeeper.sise: 5 is not allowed: unknown key; allowed keys are size, image, tickTime, …"],
+        up: true,
+    },
     {
         name: "typo in a namespace key",
         changes: [yaml(`${PROJECT}:zookeper`, { size: 3 })],
-        problems: [`zookeper: {"size":3} is not allowed: unknown key; allowed keys are ${PROJECT}:zookeeper, ${PROJECT}:clientApp, ${PROJECT}:monitoring, ${PROJECT}:images`],
+        problems: [
+            `zookeper: {"size":3} is not allowed: unknown key; allowed keys are ${PROJECT}:zookeeper, ${PROJECT}:clientApp, ${PROJECT}:monitoring, ${PROJECT}:images`,
+        ],
     },
-    { name: "section not an object", changes: [yaml(`${PROJECT}:images`, "local")], problems: ['images: "local" is not allowed: must be an object of settings'] },
-    { name: "zero CPUs", changes: [cli("zookeeper.cpus", "0")], problems: ["zookeeper.cpus: 0 is not allowed: must be a number of CPUs greater than 0 and at most 256"] },
-    { name: "boolean as a word", changes: [cli("zookeeper.retainDataOnDelete", "yes")], problems: ['zookeeper.retainDataOnDelete: "yes" is not allowed: must be true or false'] },
+    {
+        name: "section not an object",
+        changes: [yaml(`${PROJECT}:images`, "local")],
+        problems: ['images: "local" is not allowed: must be an object of settings'],
+    },
+    {
+        name: "zero CPUs",
+        changes: [cli("zookeeper.cpus", "0")],
+        problems: ["zookeeper.cpus: 0 is not allowed: must be a number of CPUs greater than 0 and at most 256"],
+    },
+    {
+        name: "boolean as a word",
+        changes: [cli("zookeeper.retainDataOnDelete", "yes")],
+        problems: ['zookeeper.retainDataOnDelete: "yes" is not allowed: must be true or false'],
+    },
     {
         name: "gate timeout too short",
         changes: [cli("zookeeper.rollTimeoutSeconds", "5")],
@@ -89,7 +138,11 @@ const CASES: Case[] = [
         changes: [yaml("zookeeper.extraConfig", { dataDir: "/tmp/zk" })],
         problems: ['zookeeper.extraConfig.dataDir: "/tmp/zk" is not allowed: is managed by zookeeper-docker and cannot be overridden'],
     },
-    { name: "too many replicas", changes: [cli("clientApp.replicas", "17")], problems: ["clientApp.replicas: 17 is not allowed: must be an integer between 1 and 16"] },
+    {
+        name: "too many replicas",
+        changes: [cli("clientApp.replicas", "17")],
+        problems: ["clientApp.replicas: 17 is not allowed: must be an integer between 1 and 16"],
+    },
     {
         name: "chroot under /zookeeper",
         changes: [cli("clientApp.chroot", "/zookeeper/app")],
@@ -97,13 +150,21 @@ const CASES: Case[] = [
             `clientApp.chroot: "/zookeeper/app" is not allowed: must be an absolute znode path such as /my-app (letters, digits, '.', '_', '-'; no trailing slash; not under /zookeeper)`,
         ],
     },
-    { name: "retention in words", changes: [cli("monitoring.retention", "2 days")], problems: ['monitoring.retention: "2 days" is not allowed: must be a Prometheus duration such as 15d or 12h'] },
+    {
+        name: "retention in words",
+        changes: [cli("monitoring.retention", "2 days")],
+        problems: ['monitoring.retention: "2 days" is not allowed: must be a Prometheus duration such as 15d or 12h'],
+    },
     {
         name: "Prometheus memory too small",
         changes: [cli("monitoring.prometheusMemoryMb", "100")],
         problems: ["monitoring.prometheusMemoryMb: 100 is not allowed: must be an integer number of MB between 128 and 65536"],
     },
-    { name: "unknown image source", changes: [cli("images.source", "registry")], problems: ['images.source: "registry" is not allowed: must be "official" or "local"'] },
+    {
+        name: "unknown image source",
+        changes: [cli("images.source", "registry")],
+        problems: ['images.source: "registry" is not allowed: must be "official" or "local"'],
+    },
     {
         name: "secret webhook that is not an http URL",
         changes: [cli("monitoring.alertWebhookUrl", `ftp://hooks.invalid/alerts?token=${SECRET_TOKEN}`, true)],
@@ -246,7 +307,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
     console.log(
-        [`bad configurations (${CASES.length} configs, ${CASES.filter((c) => c.up).length} also through \`pulumi up\`): config → message`, "| config | message |", "|---|---|", ...table].join("\n"),
+        [
+            `bad configurations (${CASES.length} configs, ${CASES.filter((c) => c.up).length} also through \`pulumi up\`): config → message`,
+            "| config | message |",
+            "|---|---|",
+            ...table,
+        ].join("\n"),
     );
     if (stack) {
         fs.writeFileSync(stackFilePath(project, STACK), baseline);
@@ -284,7 +350,9 @@ describe("afterwards", () => {
         await applyCase({ name: "valid", changes: [cli("zookeeper.tickTime", "1500")], problems: [] });
         const rec = new Recorder();
         await stack.preview({ onEvent: rec.onEvent, onOutput: rec.onOutput });
-        expect(rec.steps).toEqual(expect.arrayContaining([expect.objectContaining({ type: "docker:index/container:Container", name: "zk-1-container" })]));
+        expect(rec.steps).toEqual(
+            expect.arrayContaining([expect.objectContaining({ type: "docker:index/container:Container", name: "zk-1-container" })]),
+        );
         expect(Object.keys(rec.changeSummary).filter((op) => op !== "same").length).toBeGreaterThan(0);
     });
 

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Project, copyProject, docker, modes, openStack, sleep, waitFor } from "../e2e/harness";
-import { SequentialWriter, WRITER_OPERATION_TIMEOUT_MS, WriterReport, connect, readBack } from "../e2e/zk";
+import { Project, copyProject, docker, modes, openStack, sleep, waitFor } from "../../testkit/harness";
+import { SequentialWriter, WRITER_OPERATION_TIMEOUT_MS, WriterReport, connect, readBack } from "../../testkit/zk";
 
 const execFileAsync = promisify(execFile);
 

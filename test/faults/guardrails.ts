@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, PolicyEvent } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
-import { PROJECT, Project, repoRoot } from "../e2e/harness";
+import { PROJECT, Project, repoRoot } from "../../testkit/harness";
 
 /** The policy pack, as `pulumi preview --policy-pack` takes it. */
 export const POLICY_PACK = path.join(repoRoot, "policy");
@@ -76,12 +76,16 @@ export class Recorder {
      * are left out: the CLI shows them only with --debug or -v (see debugDiagnostics).
      */
     get diagnostics(): string[] {
-        return this.events.flatMap((e) => (e.diagnosticEvent && (e.diagnosticEvent.severity as string) !== "debug" ? [e.diagnosticEvent.message] : []));
+        return this.events.flatMap((e) =>
+            e.diagnosticEvent && (e.diagnosticEvent.severity as string) !== "debug" ? [e.diagnosticEvent.message] : [],
+        );
     }
 
     /** Debug-level diagnostics, e.g. the Node.js SDK's log of every RegisterResource response. */
     get debugDiagnostics(): string[] {
-        return this.events.flatMap((e) => (e.diagnosticEvent && (e.diagnosticEvent.severity as string) === "debug" ? [e.diagnosticEvent.message] : []));
+        return this.events.flatMap((e) =>
+            e.diagnosticEvent && (e.diagnosticEvent.severity as string) === "debug" ? [e.diagnosticEvent.message] : [],
+        );
     }
 
     /** Every text this run produced: stdout, diagnostics and the serialized event stream. */

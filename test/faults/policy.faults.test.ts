@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { Project, copyProject, openStack, repoRoot } from "../e2e/harness";
+import { Project, copyProject, openStack, repoRoot } from "../../testkit/harness";
 import { POLICY_PACK, Recorder, failureOf, plain, writeStackFile } from "./guardrails";
 
 const RULE_NAMES = [
@@ -108,7 +108,9 @@ describe("policy pack on the counter-example programs", () => {
     test.each(VIOLATIONS)("%s is refused by %s", async (fixtureCase, rule, fragment) => {
         await stack.setConfig("case", { value: fixtureCase });
         const rec = new Recorder();
-        const error = plain(await failureOf(() => stack.preview({ policyPacks: [POLICY_PACK], onEvent: rec.onEvent, onOutput: rec.onOutput })));
+        const error = plain(
+            await failureOf(() => stack.preview({ policyPacks: [POLICY_PACK], onEvent: rec.onEvent, onOutput: rec.onOutput })),
+        );
         expect(violatedRules(rec)).toEqual([rule]);
         const event = rec.policyEvents.find((p) => p.policyName === rule)!;
         expect(event.message).toContain(`${rule}: ${fragment}`);
@@ -202,10 +204,19 @@ describe("policy pack on the stack program", () => {
         await stack.setConfig("zookeeper-platform:zookeeper.hostIp", { value: "0.0.0.0" }, true);
         try {
             const refused = new Recorder();
-            const error = plain(await failureOf(() => stack.preview({ policyPacks: [POLICY_PACK], onEvent: refused.onEvent, onOutput: refused.onOutput })));
+            const error = plain(
+                await failureOf(() => stack.preview({ policyPacks: [POLICY_PACK], onEvent: refused.onEvent, onOutput: refused.onOutput })),
+            );
             expect(violatedRules(refused)).toEqual(["docker-ports-loopback-only"]);
             const servers = refused.policyEvents.map((p) => p.resourceUrn?.split("::").pop()).sort();
-            expect(servers).toEqual(["zk-1-container", "zk-1-container", "zk-2-container", "zk-2-container", "zk-3-container", "zk-3-container"]);
+            expect(servers).toEqual([
+                "zk-1-container",
+                "zk-1-container",
+                "zk-2-container",
+                "zk-2-container",
+                "zk-3-container",
+                "zk-3-container",
+            ]);
             expect(plain(refused.stdout) + error).toContain("docker-ports-loopback-only: port 2181 is published on 0.0.0.0:31811");
 
             const allowed = new Recorder();

@@ -11,7 +11,7 @@ import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LABEL_PREFIX, ONE_SHOT_COMPONENTS, ONE_SHOT_ROLES } from "../../components/shared/containerConventions";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE } from "../../components/zookeeper/zookeeperAuth";
-import { Project, copyProject, docker, dockerNames, httpJson, openStack } from "../e2e/harness";
+import { Project, copyProject, docker, dockerNames, httpJson, openStack } from "../../testkit/harness";
 import { POLICY_PACK, Recorder, plain, writeStackFile } from "./guardrails";
 
 const execFileAsync = promisify(execFile);
@@ -163,7 +163,9 @@ afterAll(async () => {
 });
 
 test("the stack's containers are exactly the ones labelled with it, and all of them are checked", async () => {
-    const labelled = (await docker("ps", "-a", "--filter", `label=zookeeper-docker.stack=${STACK}`, "--format", "{{.Names}}")).split("\n").sort();
+    const labelled = (await docker("ps", "-a", "--filter", `label=zookeeper-docker.stack=${STACK}`, "--format", "{{.Names}}"))
+        .split("\n")
+        .sort();
     expect(containers).toEqual(labelled);
     // servers, roll gates, the ready gate, the app, its ACL sync, Prometheus and Alertmanager
     expect(containers.filter((n) => /^zk-security-\d+$/.test(n))).toHaveLength(SIZE);
@@ -174,7 +176,9 @@ test("the stack's containers are exactly the ones labelled with it, and all of t
 
 test("every published port binds to 127.0.0.1, and only the configured ones are published", () => {
     const bindings = inspected.flatMap((c) =>
-        Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) => (list ?? []).map((b) => ({ container: c.Name, port, ...b }))),
+        Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, list]) =>
+            (list ?? []).map((b) => ({ container: c.Name, port, ...b })),
+        ),
     );
     expect(bindings.filter((b) => b.HostIp !== "127.0.0.1")).toEqual([]);
     const hostPorts = bindings.map((b) => Number(b.HostPort)).sort((a, b) => a - b);
@@ -193,7 +197,11 @@ test("every published port binds to 127.0.0.1, and only the configured ones are 
 test("every container runs as a non-root user with all capabilities dropped, unprivileged", async () => {
     for (const c of inspected) {
         expect({ name: c.Name, user: c.Config.User }).toEqual({ name: c.Name, user: expect.stringMatching(/^[1-9]\d*:\d+$/) });
-        expect({ name: c.Name, capDrop: c.HostConfig.CapDrop, capAdd: c.HostConfig.CapAdd ?? [] }).toEqual({ name: c.Name, capDrop: ["ALL"], capAdd: [] });
+        expect({ name: c.Name, capDrop: c.HostConfig.CapDrop, capAdd: c.HostConfig.CapAdd ?? [] }).toEqual({
+            name: c.Name,
+            capDrop: ["ALL"],
+            capAdd: [],
+        });
         expect({ name: c.Name, privileged: c.HostConfig.Privileged }).toEqual({ name: c.Name, privileged: false });
     }
     // What the kernel says about the running ones (the gates have exited by design).
@@ -211,7 +219,9 @@ test("every container runs as a non-root user with all capabilities dropped, unp
         expect({ name: c.Name, ...identity }).toEqual({ name: c.Name, uid: c.Config.User.split(":")[0], capEff: "0000000000000000" });
         identities.push(`${c.Name.replace(/^\//, "")} uid ${identity.uid}`);
     }
-    findings.push(`users: ${inspected.map((c) => `${c.Name.replace(/^\//, "")}=${c.Config.User}`).join(", ")}; CapDrop ALL everywhere; running processes have CapEff 0 (${identities.join(", ")})`);
+    findings.push(
+        `users: ${inspected.map((c) => `${c.Name.replace(/^\//, "")}=${c.Config.User}`).join(", ")}; CapDrop ALL everywhere; running processes have CapEff 0 (${identities.join(", ")})`,
+    );
 });
 
 test("every container has a memory limit without swap, and none mounts the Docker socket", () => {
@@ -226,7 +236,9 @@ test("every container has a memory limit without swap, and none mounts the Docke
         expect(c.Mounts.filter((m) => m.Type !== "volume" || m.Source.includes("docker.sock"))).toEqual([]);
     }
     expect(inspectText).not.toContain("docker.sock");
-    findings.push(`memory limits (MB): ${inspected.map((c) => `${c.Name.replace(/^\//, "")}=${c.HostConfig.Memory / 1024 / 1024}`).join(", ")}; only named volumes mounted, no docker.sock`);
+    findings.push(
+        `memory limits (MB): ${inspected.map((c) => `${c.Name.replace(/^\//, "")}=${c.HostConfig.Memory / 1024 / 1024}`).join(", ")}; only named volumes mounted, no docker.sock`,
+    );
 });
 
 test("the secrets reach the containers that need them as files, and no `docker inspect` shows them", async () => {
@@ -251,7 +263,11 @@ test("the secrets reach the containers that need them as files, and no `docker i
             continue;
         }
         for (const [what, value] of Object.entries(secrets)) {
-            expect({ container: c.Name, what, inProcessList: processes.includes(value) }).toEqual({ container: c.Name, what, inProcessList: false });
+            expect({ container: c.Name, what, inProcessList: processes.includes(value) }).toEqual({
+                container: c.Name,
+                what,
+                inProcessList: false,
+            });
         }
     }
     // Alertmanager's own API (published on loopback here) reports its config too. Alertmanager
@@ -287,7 +303,9 @@ test("the state keeps every secret encrypted: not in `pulumi stack export`, nor 
             });
         }
     }
-    findings.push(`no secret in \`pulumi stack export\` or the ${stateFiles.length} state files; --show-secrets decrypts them (so the check is not vacuous)`);
+    findings.push(
+        `no secret in \`pulumi stack export\` or the ${stateFiles.length} state files; --show-secrets decrypts them (so the check is not vacuous)`,
+    );
 });
 
 test("`pulumi up`'s output and events show no secret; only --debug-level SDK logs would", () => {
@@ -305,7 +323,12 @@ test("`pulumi up`'s output and events show no secret; only --debug-level SDK log
 
 test("after `up`, a preview with the policy pack proposes no changes and passes every rule", async () => {
     const rec = new Recorder();
-    const preview = await stack.preview({ expectNoChanges: true, policyPacks: [POLICY_PACK], onEvent: rec.onEvent, onOutput: rec.onOutput });
+    const preview = await stack.preview({
+        expectNoChanges: true,
+        policyPacks: [POLICY_PACK],
+        onEvent: rec.onEvent,
+        onOutput: rec.onOutput,
+    });
     expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
     expect(rec.policyEvents).toEqual([]);
     expect(plain(rec.stdout)).toMatch(/✅ zookeeper-docker-guardrails@v0\.1\.0/);

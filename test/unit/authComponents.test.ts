@@ -2,7 +2,17 @@
  * Authentication in the components and the stack program, under Pulumi mocks: what each container
  * gets (files, env), what is secret, and that every server shares one set of credentials.
  */
-import { DOCKER_CONTAINER, RecordingMocks, Registration, envMap, isSecret, mockPassword, resolve, setupMocks, upload } from "../../testkit/mocks";
+import {
+    DOCKER_CONTAINER,
+    RecordingMocks,
+    Registration,
+    envMap,
+    isSecret,
+    mockPassword,
+    resolve,
+    setupMocks,
+    upload,
+} from "../../testkit/mocks";
 
 const mocks: RecordingMocks = setupMocks("dev");
 

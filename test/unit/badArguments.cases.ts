@@ -8,7 +8,6 @@
  * `Input`: an Output whose value is bad; the component registers, and the resource that uses the
  * value fails with the same message format.
  */
- 
 
 export interface BadArgumentCase {
     id: string;

@@ -55,7 +55,6 @@ describe("ZooKeeper log phases", () => {
 
 describe("bench report", () => {
     it("says the machine was shared only when the load average at the start exceeded the CPUs", () => {
-         
         const { sharedMachine } = require("../../bench/lib/report") as typeof import("../../bench/lib/report");
         const at = (load: string) => ({ environment: { cpus: "2", loadAverageAtStart: load } }) as never;
         expect(sharedMachine(at("0.86 1.72 3.00"))).toBe(false);

@@ -10,7 +10,7 @@
  *   await destroy(d);                // or destroyAll() in afterAll
  *
  * The old code runs in a `git worktree add --detach` checkout in a temp dir outside the repository,
- * the new code in a copy of the working tree (test/e2e/harness.ts's copyProject), both against one
+ * the new code in a copy of the working tree (testkit/harness.ts's copyProject), both against one
  * file backend in a temp dir. Steps are matched by operation only: a type token renamed with an
  * alias (`zookeeper-docker:index:X` -> `pulumi-zookeeper-docker:index:X`) changes URN text, not ops.
  * Everything this creates (containers of the stack, the worktree, temp dirs) is removed by
@@ -23,7 +23,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { EngineEvent, OpType, PropertyDiff, Stack, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { PROJECT, Project, backendEnv, copyProject, docker, openStack, repoRoot } from "../e2e/harness";
+import { PROJECT, Project, backendEnv, copyProject, docker, openStack, repoRoot } from "../../testkit/harness";
 
 const execFileAsync = promisify(execFile);
 

@@ -6,8 +6,8 @@
  * deployed ensemble must not be recreated by it.
  */
 import { OpType } from "@pulumi/pulumi/automation";
-import { modes, waitFor } from "../e2e/harness";
-import { connect, create, getData } from "../e2e/zk";
+import { modes, waitFor } from "../../testkit/harness";
+import { connect, create, getData } from "../../testkit/zk";
 import {
     Deployment,
     PreviewOutcome,

@@ -13,7 +13,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 const execFileAsync = promisify(execFile);
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
+export const repoRoot = path.resolve(__dirname, "..");
 export const PROJECT = "zookeeper-platform";
 
 /** Files that make up the stack program; the copy gets nothing else but a node_modules link. */
@@ -59,10 +59,7 @@ export function backendEnv(label: string, stateDir: string): Record<string, stri
 }
 
 export async function openStack(project: Project, stackName: string): Promise<Stack> {
-    return LocalWorkspace.createOrSelectStack(
-        { stackName, workDir: project.workDir },
-        { envVars: project.envVars },
-    );
+    return LocalWorkspace.createOrSelectStack({ stackName, workDir: project.workDir }, { envVars: project.envVars });
 }
 
 /** Sets config values by path (e.g. `zookeeper.tickTime`) under the project namespace. */
@@ -80,9 +77,7 @@ export async function docker(...args: string[]): Promise<string> {
 /** Names of the containers, networks or volumes whose names contain `fragment`. */
 export async function dockerNames(kind: "container" | "network" | "volume", fragment: string): Promise<string[]> {
     const out =
-        kind === "container"
-            ? await docker("ps", "-a", "--format", "{{.Names}}")
-            : await docker(kind, "ls", "--format", "{{.Name}}");
+        kind === "container" ? await docker("ps", "-a", "--format", "{{.Names}}") : await docker(kind, "ls", "--format", "{{.Name}}");
     return out.split("\n").filter((n) => n.includes(fragment));
 }
 

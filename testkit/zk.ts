@@ -3,7 +3,7 @@
  * writer that records every acknowledged write so that a checker can prove none was lost.
  */
 import * as zookeeper from "node-zookeeper-client";
-import { hardenConnectionManager, libraryConnectionManager } from "../../app/src/framing";
+import { hardenConnectionManager, libraryConnectionManager } from "../app/src/framing";
 
 // The suites kill, pause and cut servers on purpose; see app/src/framing.ts for the library bug this avoids.
 hardenConnectionManager(libraryConnectionManager(require));
