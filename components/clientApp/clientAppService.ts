@@ -81,11 +81,7 @@ export function renderZooKeeperConnect(connectionString: string, chroot?: string
     return `${connectionString}${chroot}`;
 }
 
-/**
- * The sample client application: `replicas` containers on the ensemble's
- * network, configured through their environment, created only once the
- * ensemble serves.
- */
+/** Renderers may be called with any chroot; the component's schema has already checked its own. */
 function assertChroot(chroot: string): void {
     const problem = chrootProblem(chroot);
     if (problem !== undefined) {
@@ -93,6 +89,12 @@ function assertChroot(chroot: string): void {
     }
 }
 
+/**
+ * The sample client application: `replicas` containers on the ensemble's
+ * network, configured through their environment, created only once the
+ * ensemble serves (it depends on the ensemble when given a ZooKeeperEnsemble;
+ * callers passing plain outputs add `dependsOn` themselves).
+ */
 export class ClientAppService extends pulumi.ComponentResource {
     public readonly containers: docker.Container[];
     /** Host-side base URLs, one per replica, where HTTP ports are published; else empty. */

@@ -96,8 +96,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             this.network?.name ??
             checkedInput("ZooKeeperEnsemble", name, "networkName", networkNameField(), settings.networkName as pulumi.Input<string>);
 
-        // One image for the servers and the gates: it has bash, nc and zkCli.sh. Named as the
-        // gates' image was, so that ensembles deployed with 0.1 keep it.
+        // One image for the servers and the gates: it has bash, nc and zkCli.sh. The alias takes
+        // over 0.1's gate image resource, so ensembles deployed with 0.1 keep it.
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: settings.image, keepLocally: true },
