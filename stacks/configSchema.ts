@@ -77,13 +77,13 @@ const WIRING = ["namePrefix", "networkName"];
 
 const zookeeperSchema = z
     .strictObject(sectionShape("zookeeper", zooKeeperEnsembleArgsShape, WIRING))
-    .superRefine((c, ctx) => checkEnsembleRules(c as unknown as Parameters<typeof checkEnsembleRules>[0], ctx));
+    .superRefine((c, ctx) => checkEnsembleRules(c as unknown as Parameters<typeof checkEnsembleRules>[0], ctx, "zookeeper."));
 
 const clientAppSchema = z
     .strictObject({ enabled: flag().prefault(true), ...sectionShape("clientApp", clientAppFields, WIRING) })
     .superRefine((c, ctx) => {
         if (c.enabled) {
-            checkClientAppRules(c as unknown as Parameters<typeof checkClientAppRules>[0], ctx);
+            checkClientAppRules(c as unknown as Parameters<typeof checkClientAppRules>[0], ctx, "clientApp.");
         }
     });
 
@@ -96,7 +96,7 @@ const monitoringSchema = z
     })
     .superRefine((c, ctx) => {
         if (c.enabled) {
-            checkMonitoringRules(c as unknown as Parameters<typeof checkMonitoringRules>[0], ctx);
+            checkMonitoringRules(c as unknown as Parameters<typeof checkMonitoringRules>[0], ctx, "monitoring.");
         }
     });
 

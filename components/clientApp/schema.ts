@@ -72,9 +72,10 @@ export const clientAppFields = {
 };
 
 /** Rules between the app's fields; the stack configuration applies them too. */
-export function checkClientAppRules(settings: { replicas: number; hostPortBase?: number }, ctx: z.RefinementCtx): void {
+export function checkClientAppRules(settings: { replicas: number; hostPortBase?: number }, ctx: z.RefinementCtx, keyPrefix = ""): void {
     for (const p of portRangeProblems(
         portRange(["hostPortBase"], settings.hostPortBase, settings.replicas, `${settings.replicas} replicas`),
+        keyPrefix,
     )) {
         ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }

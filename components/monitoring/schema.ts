@@ -75,11 +75,11 @@ export function monitoringPortRanges(settings: MonitoringPorts) {
 }
 
 /** Rules between the monitoring fields; the stack configuration applies them too. */
-export function checkMonitoringRules(settings: MonitoringPorts & { grafanaImage?: string }, ctx: z.RefinementCtx): void {
+export function checkMonitoringRules(settings: MonitoringPorts & { grafanaImage?: string }, ctx: z.RefinementCtx, keyPrefix = ""): void {
     if (settings.grafanaEnabled && settings.grafanaImage === undefined) {
         ctx.addIssue({ code: "custom", path: ["grafanaImage"], message: "is required when grafanaEnabled is true" });
     }
-    for (const p of portRangeProblems(monitoringPortRanges(settings))) {
+    for (const p of portRangeProblems(monitoringPortRanges(settings), keyPrefix)) {
         ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
 }
@@ -90,6 +90,6 @@ export const monitoringStackArgsSchema = z
         apps: z.array(monitoredAppSchema).prefault([]),
         ...monitoringFields,
     })
-    .superRefine(checkMonitoringRules);
+    .superRefine((args, ctx) => checkMonitoringRules(args, ctx));
 
 export type MonitoringStackSettings = z.output<typeof monitoringStackArgsSchema>;

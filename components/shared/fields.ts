@@ -69,9 +69,13 @@ function shown(r: PortRange): string {
 
 /**
  * Problems of a set of published port ranges: one that runs past the last port, and any two that
- * overlap (the second is blamed, naming the first). Paths are relative to what the ranges belong to.
+ * overlap (the second is blamed, naming the first, with `keyPrefix` before its key, e.g. `zookeeper.`
+ * in the stack configuration). Paths are relative to what the ranges belong to.
  */
-export function portRangeProblems(ranges: readonly PortRange[]): { path: string[]; message: string; overlaps?: string[] }[] {
+export function portRangeProblems(
+    ranges: readonly PortRange[],
+    keyPrefix = "",
+): { path: string[]; message: string; overlaps?: string[] }[] {
     const problems: { path: string[]; message: string; overlaps?: string[] }[] = [];
     for (const r of ranges) {
         if (r.last > MAX_PORT) {
@@ -85,7 +89,7 @@ export function portRangeProblems(ranges: readonly PortRange[]): { path: string[
             if (a.first <= b.last && b.first <= a.last) {
                 problems.push({
                     path: a.path,
-                    message: `host ports ${shown(a)} overlap ${b.path.join(".")} (${shown(b)})`,
+                    message: `host ports ${shown(a)} overlap ${keyPrefix}${b.path.join(".")} (${shown(b)})`,
                     overlaps: b.path,
                 });
             }

@@ -108,6 +108,7 @@ type EnsembleSettings = z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>
 export function checkEnsembleRules(
     settings: Pick<EnsembleSettings, "size" | "auth" | "clientHostPortBase" | "metricsHostPortBase">,
     ctx: z.RefinementCtx,
+    keyPrefix = "",
 ): void {
     if (settings.auth.quorumSasl && settings.size === 1) {
         ctx.addIssue({
@@ -116,7 +117,7 @@ export function checkEnsembleRules(
             message: "must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
         });
     }
-    for (const p of portRangeProblems(ensemblePortRanges(settings))) {
+    for (const p of portRangeProblems(ensemblePortRanges(settings), keyPrefix)) {
         ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
 }
@@ -130,7 +131,9 @@ export function ensemblePortRanges(settings: Pick<EnsembleSettings, "size" | "cl
     ];
 }
 
-export const zooKeeperEnsembleArgsSchema = z.strictObject(zooKeeperEnsembleArgsShape).superRefine(checkEnsembleRules);
+export const zooKeeperEnsembleArgsSchema = z
+    .strictObject(zooKeeperEnsembleArgsShape)
+    .superRefine((args, ctx) => checkEnsembleRules(args, ctx));
 
 /** ZooKeeperEnsembleArgs with every default filled in. */
 export type ZooKeeperEnsembleSettings = z.output<typeof zooKeeperEnsembleArgsSchema>;

@@ -203,7 +203,7 @@ describe("bad configurations", () => {
         [
             "overlapping port ranges",
             { zookeeper: { clientHostPortBase: 21811, metricsHostPortBase: 21813 } },
-            "zookeeper.metricsHostPortBase: 21813 is not allowed: host ports 21813-21815 overlap clientHostPortBase (21811-21813)",
+            "zookeeper.metricsHostPortBase: 21813 is not allowed: host ports 21813-21815 overlap zookeeper.clientHostPortBase (21811-21813)",
         ],
         [
             "an app port on a monitoring port",
