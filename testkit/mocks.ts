@@ -44,14 +44,11 @@ export interface AliasSpec {
     noParent?: boolean;
 }
 
-interface RequestOptions {
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    retainOnDelete: boolean;
-    deleteBeforeReplace: boolean;
-    parentUrn: string;
-    aliases: AliasSpec[];
-}
+/** What the patched monitor reads from a request before the mock sees it. */
+type RequestOptions = Pick<
+    Registration,
+    "dependencies" | "propertyDependencies" | "retainOnDelete" | "deleteBeforeReplace" | "parentUrn" | "aliases"
+>;
 
 /** Marker the Pulumi wire format puts on secret values. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

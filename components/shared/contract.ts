@@ -29,7 +29,7 @@ function innerOf(schema: z.ZodType): z.ZodType | undefined {
 }
 
 /** Every schema a field is made of, from the outermost wrapper inwards. */
-function layers(schema: z.ZodType | undefined): z.ZodType[] {
+export function layers(schema: z.ZodType | undefined): z.ZodType[] {
     const out: z.ZodType[] = [];
     for (let s = schema; s !== undefined; s = innerOf(s)) {
         out.push(s);
@@ -51,11 +51,7 @@ function allowedOf(schema: z.ZodType): string | undefined {
 export function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject | undefined {
     let current: z.ZodType | undefined = schema;
     for (const segment of path) {
-        const object: z.ZodObject | undefined = layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
-        if (object === undefined || typeof segment !== "string") {
-            return undefined;
-        }
-        current = object.shape[segment] as z.ZodType | undefined;
+        current = childOf(current, segment);
     }
     return layers(current).find((l): l is z.ZodObject => l instanceof z.ZodObject);
 }

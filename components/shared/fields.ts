@@ -17,7 +17,7 @@ const IPV4_PATTERN = /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5
 const NAME_PREFIX_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const MAX_NAME_PREFIX_LENGTH = 40;
 
-/** An integer in min..max; `unit` reads "an integer number of <unit>". */
+/** An integer in min..max whose errors show `text`. */
 export function integer(min: number, max: number, text: string): z.ZodNumber {
     return allowing(z.number().int().min(min).max(max), text);
 }

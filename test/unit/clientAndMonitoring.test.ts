@@ -6,21 +6,8 @@ const mocks: RecordingMocks = setupMocks("staging");
 import { ClientAppService } from "../../components/clientApp/clientAppService";
 import { MonitoringStack } from "../../components/monitoring/monitoringStack";
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
-import { ComponentArgumentsError } from "../../components/shared/contract";
+import { argumentProblems } from "../../testkit/argumentProblems";
 import { MONITORING_STACK_TYPE } from "../../components/shared/typeTokens";
-
-/** The problems a constructor refuses its arguments with; fails if it does not throw a ComponentArgumentsError. */
-function argumentProblems(construct: () => unknown): string[] {
-    try {
-        construct();
-    } catch (e) {
-        if (e instanceof ComponentArgumentsError) {
-            return e.problems;
-        }
-        throw e;
-    }
-    throw new Error("expected the arguments to be refused");
-}
 
 async function platform(tag: string, opts: { grafana: boolean; webhook?: string; publish: boolean }) {
     const before = mocks.registrations.length;

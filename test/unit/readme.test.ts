@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { clientAppServiceArgsSchema, monitoringStackArgsSchema, zooKeeperEnsembleArgsSchema, zooKeeperNodeArgsSchema } from "../../index";
+import { layers } from "../../components/shared/contract";
 import { SECTION_SCHEMAS } from "../../stacks/configSchema";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
@@ -32,17 +33,6 @@ function tableAfter(heading: string): string[][] {
         );
     }
     return rows.slice(2); // header and separator
-}
-
-/** The layers of a field: wrappers (optional, prefault, default, pipe) down to the value schema. */
-function layers(schema: z.ZodType): z.ZodType[] {
-    const out: z.ZodType[] = [];
-    for (let s: z.ZodType | undefined = schema; s;) {
-        out.push(s);
-        const def = s.def as unknown as { innerType?: z.ZodType; in?: z.ZodType };
-        s = def.innerType ?? def.in;
-    }
-    return out;
 }
 
 interface FieldFacts {

@@ -16,21 +16,8 @@ const mocks: RecordingMocks = setupMocks("dev");
 // Imported after the mocks are installed, as Pulumi requires.
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
 import { PASS_MARKER } from "../../components/zookeeper/rollGates";
-import { ComponentArgumentsError } from "../../components/shared/contract";
+import { argumentProblems } from "../../testkit/argumentProblems";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, ZOOKEEPER_NODE_TYPE } from "../../components/shared/typeTokens";
-
-/** The problems a constructor refuses its arguments with; fails if it does not throw a ComponentArgumentsError. */
-function argumentProblems(construct: () => unknown): string[] {
-    try {
-        construct();
-    } catch (e) {
-        if (e instanceof ComponentArgumentsError) {
-            return e.problems;
-        }
-        throw e;
-    }
-    throw new Error("expected the arguments to be refused");
-}
 
 async function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}) {
     const before = mocks.registrations.length;
