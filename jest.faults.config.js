@@ -1,13 +1,11 @@
 /**
  * Fault, bad-input, security and policy suites against real containers and the real CLI. Like the
- * e2e suites they deploy stacks for real, so they run one at a time and stay out of `npm test`.
+ * e2e suites they deploy stacks for real, so they share their settings (one at a time, out of `npm test`).
  */
+const e2e = require("./jest.e2e.config.js");
+
 module.exports = {
-    testEnvironment: "node",
+    ...e2e,
     roots: ["<rootDir>/test/faults"],
     testMatch: ["**/*.faults.test.ts"],
-    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/test/e2e/tsconfig.json", diagnostics: true }] },
-    maxWorkers: 1,
-    testTimeout: 45 * 60 * 1000,
-    verbose: true,
 };
