@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { allowing, parseArgs } from "../shared/contract";
 import { dockerHostName, rollTimeoutSecondsField } from "./schema";
-import { CLIENT_PORT } from "./zooCfg";
+import { renderSrvrQuery } from "./zooCfg";
 
 /** File a gate creates when it passes; its health check looks for it. */
 export const PASS_MARKER = "/tmp/zookeeper-docker-gate-passed";
@@ -30,6 +30,14 @@ export const PASS_LINGER_SECONDS = 4;
  * two seconds between them added up to a second to every gate that waits.
  */
 export const GATE_POLL_SECONDS = 0.5;
+
+/**
+ * Polls in a row in which no other member may serve before a roll gate
+ * decides there is no quorum to protect. One lost answer must not let the
+ * roll take a second member down while the first is still away; on a first
+ * deployment this costs a gate (NO_PEER_POLLS - 1) x GATE_POLL_SECONDS.
+ */
+export const NO_PEER_POLLS = 3;
 
 /** What a roll gate checks. */
 export interface RollGateSettings {
@@ -70,7 +78,7 @@ function preamble(): string[] {
     return [
         "set -u",
         "mode_of() {",
-        `  echo srvr | nc -w 2 "$1" ${CLIENT_PORT} 2>/dev/null | sed -n 's/^Mode: //p' | head -n 1`,
+        `  ${renderSrvrQuery('"$1"')} 2>/dev/null | sed -n 's/^Mode: //p' | head -n 1`,
         "}",
         "pass() {",
         `  touch ${PASS_MARKER}`,
@@ -98,11 +106,14 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         ...preamble(),
         ...assignments({ target: settings.target, peers: `"${settings.peers.join(" ")}"`, timeout: String(settings.timeoutSeconds) }),
         'serving_peer=""',
-        "for p in $peers; do",
-        '  case "$(mode_of "$p")" in leader|follower) serving_peer="$p"; break;; esac',
+        `for attempt in $(seq ${NO_PEER_POLLS}); do`,
+        "  for p in $peers; do",
+        '    case "$(mode_of "$p")" in leader|follower) serving_peer="$p"; break 2;; esac',
+        "  done",
+        `  [ "$attempt" -lt ${NO_PEER_POLLS} ] && sleep ${GATE_POLL_SECONDS}`,
         "done",
         'if [ -z "$serving_peer" ]; then',
-        '  echo "roll-gate: no other member of the ensemble serves; nothing to protect, $target may start freely"',
+        `  echo "roll-gate: no other member of the ensemble served in ${NO_PEER_POLLS} polls; nothing to protect, $target may start freely"`,
         "  pass",
         "fi",
         'echo "roll-gate: $serving_peer serves; waiting up to ${timeout}s for $target to join as leader or follower"',

@@ -15,6 +15,7 @@ import {
     computeHeapMb,
     renderJvmFlags,
     renderJvmSecurityOverrides,
+    renderSrvrQuery,
     renderZooCfg,
 } from "./zooCfg";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE, renderServerJvmFlags } from "./zookeeperAuth";
@@ -80,7 +81,7 @@ export function secretUpload(file: string, content: pulumi.Input<string>) {
  */
 export const ZOOKEEPER_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     "CMD-SHELL",
-    `echo srvr | nc -w 2 127.0.0.1 ${CLIENT_PORT} | grep -qE '^Mode: (leader|follower|standalone)'`,
+    `${renderSrvrQuery("127.0.0.1")} | grep -qE '^Mode: (leader|follower|standalone)'`,
 ]);
 
 /** Seconds a server gets to shut down cleanly (flush its log, leave the quorum). */

@@ -46,7 +46,7 @@ cleanup_containers() {
   for c in $(docker ps -aq --filter "name=^$P-"); do docker rm -fv "$c" >/dev/null 2>&1 || true; done
 }
 
-srvr() { docker exec "$1" bash -c 'echo srvr | nc -w 2 127.0.0.1 2181' 2>/dev/null || true; }
+srvr() { docker exec "$1" bash -c 'printf srvr | nc -w 2 127.0.0.1 2181' 2>/dev/null || true; }
 mode_of() { srvr "$1" | sed -n 's/^Mode: //p'; }
 
 roles() { local n; for n in 1 2 3; do printf '%s ' "$(mode_of "$P-$n")"; done; }

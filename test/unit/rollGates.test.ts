@@ -10,7 +10,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GATE_POLL_SECONDS, PASS_MARKER, renderReadyGateScript, renderRollGateScript } from "../../components/zookeeper/rollGates";
+import {
+    GATE_POLL_SECONDS,
+    NO_PEER_POLLS,
+    PASS_MARKER,
+    renderReadyGateScript,
+    renderRollGateScript,
+} from "../../components/zookeeper/rollGates";
 import { PASS_MARKER_HEALTHCHECK } from "../../components/zookeeper/gates";
 
 interface GateRun {
@@ -33,10 +39,23 @@ beforeEach(() => {
     const bin = path.join(sandbox, "bin");
     fs.mkdirSync(bin);
     fs.mkdirSync(path.join(sandbox, "modes"));
-    // nc -w 2 HOST PORT: answers only the srvr command, only for hosts with a mode file.
+    // nc -w 2 HOST PORT: answers only the bare srvr word (a trailing newline gets nothing, as a real
+    // server's reset often does), only for hosts with a mode file. "lost:<mode>" loses the first
+    // answer to that host and gives <mode> from then on.
     fs.writeFileSync(
         path.join(bin, "nc"),
-        '#!/bin/bash\nread -r cmd\n[ "$cmd" = srvr ] || exit 0\n[ "$4" = 2181 ] || exit 0\nf="$MODES_DIR/$3"\nif [ -f "$f" ]; then echo "Zookeeper version: 3.9.4"; echo "Mode: $(cat "$f")"; echo "Node count: 5"; else echo "This ZooKeeper instance is not currently serving requests"; fi\n',
+        [
+            "#!/bin/bash",
+            "IFS= read -r -d '' cmd",
+            '[ "$cmd" = srvr ] || exit 0',
+            '[ "$4" = 2181 ] || exit 0',
+            'f="$MODES_DIR/$3"',
+            '[ -f "$f" ] || { echo "This ZooKeeper instance is not currently serving requests"; exit 0; }',
+            'mode="$(cat "$f")"',
+            'case "$mode" in lost:*) echo "${mode#lost:}" > "$f"; exit 0;; esac',
+            'echo "Zookeeper version: 3.9.4"; echo "Mode: $mode"; echo "Node count: 5"',
+            "",
+        ].join("\n"),
         { mode: 0o755 },
     );
     // Keeps passing gates from lingering for seconds in tests.
@@ -84,11 +103,26 @@ function run(script: string, timeoutSeconds?: number): GateRun {
 describe("renderRollGateScript", () => {
     const gate = () => renderRollGateScript({ target: "zk-dev-1", peers: ["zk-dev-2", "zk-dev-3"], timeoutSeconds: RENDER_TIMEOUT });
 
-    it("passes at once when no other member serves (first creation)", () => {
+    it("passes when no other member serves in NO_PEER_POLLS polls (first creation)", () => {
         const result = run(gate());
         expect(result.status).toBe(0);
-        expect(result.stdout).toContain("no other member of the ensemble serves");
+        expect(result.stdout).toContain(`no other member of the ensemble served in ${NO_PEER_POLLS} polls`);
         expect(result.passed).toBe(true);
+    });
+
+    it("does not take one lost answer for a missing quorum: it waits for the target", () => {
+        expect(NO_PEER_POLLS).toBeGreaterThanOrEqual(2);
+        modes({ "zk-dev-2": "lost:leader", "zk-dev-3": "lost:follower" });
+        const result = run(gate(), 1);
+        expect(result.stdout).not.toContain("nothing to protect");
+        expect(result.stdout).toContain("serves; waiting up to 1s for zk-dev-1");
+        expect(result.status).toBe(1);
+        expect(result.passed).toBe(false);
+    });
+
+    it("asks with the bare word: a newline after srvr makes the server reset the connection", () => {
+        expect(gate()).toContain("printf srvr | nc -w 2");
+        expect(gate()).not.toMatch(/echo srvr/);
     });
 
     it("passes when a peer serves and the target has joined as follower", () => {

@@ -119,7 +119,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     it("checks health with srvr and the server's Mode", () => {
         const hc = built.nodes[0].inputs.healthcheck;
         expect(hc.tests[0]).toBe("CMD-SHELL");
-        expect(hc.tests[1]).toContain("echo srvr | nc -w 2 127.0.0.1 2181");
+        expect(hc.tests[1]).toContain("printf srvr | nc -w 2 127.0.0.1 2181");
         expect(hc.tests[1]).toContain("^Mode: (leader|follower|standalone)");
         expect(hc.interval).toBe("2s");
     });
