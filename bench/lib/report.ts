@@ -232,7 +232,7 @@ function failoverSection(r: Results, out: string[]): void {
             "ZooKeeperServer down first and replays its current transaction log, which `snapCount` bounds); *elect* = until the last survivor has decided (FastLeaderElection: at least the fixed, not configurable 200 ms " +
             "`finalizeWait`, plus one `minNotificationInterval` when the survivors' first notifications cross); *sync* = until the leader has a synced quorum " +
             "and the follower got UPTODATE (the follower's first connection attempt usually comes before the new leader listens: one " +
-            "`leaderConnectDelayDuringRetryMs` retry, 25 ms for the component, 100 ms stock); *client* = until the writer's next acknowledgement (reconnect spin, session revalidation).",
+            "`leaderConnectDelayDuringRetryMs` retry, 100 ms on both sides since 0.2.0); *client* = until the writer's next acknowledgement (reconnect spin, session revalidation).",
     );
     out.push("");
     const misses: string[] = [];

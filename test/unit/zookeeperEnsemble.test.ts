@@ -103,7 +103,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
                 "-Xmx128m -Xms128m -XX:+ExitOnOutOfMemoryError -Dzookeeper.electionPortBindRetry=0 " +
                     "-Djava.security.properties=/conf/java.security.zk " +
                     "-Dzookeeper.fastleader.minNotificationInterval=50 -Dzookeeper.leader.maxTimeToWaitForEpoch=1000 " +
-                    "-Dzookeeper.leaderConnectDelayDuringRetryMs=25",
+                    "-Dzookeeper.leaderConnectDelayDuringRetryMs=100",
             );
             expect(envMap(node).ZK_SERVER_HEAP).toBe("128");
         }
