@@ -4,6 +4,7 @@ interface FakeManager {
   pendingBuffer: Buffer | null;
   socket: { destroy: jest.Mock } | null;
   seenOnConnect: Buffer | null;
+  connectTimeout: number;
 }
 
 function fakePrototype(parse: (buffer: Buffer) => void): ConnectionManagerPrototype {
@@ -24,6 +25,7 @@ function manager(prototype: ConnectionManagerPrototype): FakeManager & Connectio
   m.pendingBuffer = Buffer.from([0, 0, 0]);
   m.socket = { destroy: jest.fn() };
   m.seenOnConnect = null;
+  m.connectTimeout = 2666;
   return m;
 }
 
@@ -67,5 +69,47 @@ describe('hardenConnectionManager', () => {
     const prototype = libraryConnectionManager(require);
     expect(typeof prototype.onSocketData).toBe('function');
     expect(() => libraryConnectionManager(() => ({ prototype: {} }))).toThrow('check the pinned version');
+  });
+
+  describe('the handshake', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function connected(): FakeManager & ConnectionManagerPrototype {
+      const prototype = fakePrototype(() => undefined);
+      hardenConnectionManager(prototype);
+      const m = manager(prototype);
+      m.onSocketConnected();
+      return m;
+    }
+
+    it('drops a connection whose server never answers, after the connect timeout', () => {
+      const m = connected();
+      const socket = m.socket!;
+      jest.advanceTimersByTime(2665);
+      expect(socket.destroy).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(socket.destroy).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps a connection whose server answered in time', () => {
+      const m = connected();
+      const socket = m.socket!;
+      jest.advanceTimersByTime(2000);
+      m.onSocketData(Buffer.from([1]));
+      jest.advanceTimersByTime(10000);
+      expect(socket.destroy).not.toHaveBeenCalled();
+    });
+
+    it('never drops the next connection with the timer of the previous one', () => {
+      const m = connected();
+      const first = m.socket!;
+      jest.advanceTimersByTime(1000);
+      const second = { destroy: jest.fn() };
+      m.socket = second;
+      jest.advanceTimersByTime(5000);
+      expect(first.destroy).not.toHaveBeenCalled();
+      expect(second.destroy).not.toHaveBeenCalled();
+    });
   });
 });
