@@ -16,6 +16,12 @@ const execFileAsync = promisify(execFile);
 export const repoRoot = path.resolve(__dirname, "..");
 export const PROJECT = "zookeeper-platform";
 
+/**
+ * Logical names of what a rolling update of the stacks' ensemble (`zk`) replaces: each server's
+ * container, the roll gate behind it and the final ready gate. Anything else replaced is a bug.
+ */
+export const ROLL_RESOURCE_NAME = /^zk-(\d+-container|roll-gate-\d+|ready-gate)$/;
+
 /** Files that make up the stack program; the copy gets nothing else but a node_modules link. */
 const PROJECT_ENTRIES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "stacks"];
 

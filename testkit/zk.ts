@@ -241,6 +241,17 @@ export class SequentialWriter {
     }
 }
 
+/**
+ * The failed attempts around the longest gap, one line each, in ms from the gap's start: what a
+ * failed bound prints so that a slow roll or failover can be told apart (lost connection, no
+ * answer, no new session) without rerunning it.
+ */
+export function describeFailures(report: WriterReport): string {
+    const since = (t: number) => `${t - report.longestGapStart >= 0 ? "+" : ""}${t - report.longestGapStart} ms`;
+    const lines = report.failures.map((f) => `  seq ${f.seq}: ${f.error} (started ${since(f.startedAt)}, failed ${since(f.failedAt)})`);
+    return [`longest gap ${report.longestGapMs} ms; ${report.failures.length} failed attempts:`, ...lines].join("\n");
+}
+
 /** What withTimeout rejects with when the operation did not settle in time. */
 export class OperationTimeout extends Error {}
 

@@ -24,7 +24,7 @@ import {
     sleep,
     waitFor,
 } from "../../testkit/harness";
-import { SequentialWriter, connect, getData, readBack } from "../../testkit/zk";
+import { SequentialWriter, connect, describeFailures, getData, readBack } from "../../testkit/zk";
 import { aclOf, appAcl, connectAs, outcome, upsert } from "./zkAuth";
 
 const execFileAsync = promisify(execFile);
@@ -272,6 +272,7 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         expect(result.summary.result).toBe("succeeded");
         report.rollLongestWriteGapMs = String(writes.longestGapMs);
         report.rollFewestServing = String(fewestServing);
+        console.log(`auth rolling update: ${describeFailures(writes)}`);
         expect(fewestServing).toBeGreaterThanOrEqual(Math.floor(SIZE / 2) + 1);
         expect(fewestServing).toBeLessThan(SIZE);
         expect(writes.acknowledged.length).toBeGreaterThan(50);

@@ -1,13 +1,16 @@
 /**
  * Upgrading a deployed stack to the working tree's code. The dev stack configuration is deployed
  * (stack `upgrade`, its own host ports 16xxx, local images) with the code of 28adc2f, the last
- * commit before the components/ refactor; the working tree's code must then preview it without
- * replacing anything: the refactor may move files and rename type tokens (with aliases), but a
- * deployed ensemble must not be recreated by it.
+ * commit before the components/ refactor; the working tree's code then previews and applies it.
+ * The refactor itself moves files and renames type tokens (with aliases) and recreates nothing.
+ * Two fixes of 0.2.0 change the servers on purpose (CHANGELOG: the `srvr` health check without
+ * its newline, the follower's leader-connect retry of 100 ms), and one changes the roll gates'
+ * script: so the upgrade is a rolling update of the servers behind their gates, nothing else is
+ * replaced, and it must keep the quorum and every acknowledged write, as any roll must.
  */
 import { OpType } from "@pulumi/pulumi/automation";
-import { modes, waitFor } from "../../testkit/harness";
-import { connect, create, getData } from "../../testkit/zk";
+import { ROLL_RESOURCE_NAME, modes, sleep, waitFor } from "../../testkit/harness";
+import { SequentialWriter, connect, create, describeFailures, getData, readBack } from "../../testkit/zk";
 import {
     Deployment,
     PreviewOutcome,
@@ -15,6 +18,7 @@ import {
     destroyAll,
     previewWithCurrent,
     renderSummary,
+    logicalName,
     replacementSteps,
     unaliasedMoves,
 } from "./harness";
@@ -39,6 +43,8 @@ const suiteStarted = Date.now();
 const report: Record<string, string> = {};
 let deployment: Deployment | undefined;
 let preview: PreviewOutcome | undefined;
+/** The znode written with the code of COMMIT, read back after the upgrade. */
+let znodeFromCommit: string | undefined;
 
 function stepLines(steps: Array<{ op: OpType; urn: string }>): string[] {
     return steps.map((s) => `${s.op} ${s.urn}`);
@@ -75,6 +81,7 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
 
         const writer = await connect(HOST_PORTS[0]);
         const znode = `/upgrade-${Date.now()}`;
+        znodeFromCommit = znode;
         await create(writer, znode, `written at ${COMMIT}`);
         writer.close();
         for (const host of HOST_PORTS.slice(1)) {
@@ -85,7 +92,7 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
         }
     });
 
-    test("the working tree's code previews the deployed stack without replacing anything", async () => {
+    test("the working tree's code previews the deployed stack as a roll: only the servers and their gates are replaced", async () => {
         expect(deployment).toBeDefined();
         const started = Date.now();
         preview = await previewWithCurrent(deployment!);
@@ -102,11 +109,43 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
 
         // The preview saw the deployed resources at all (a program that failed to register would plan nothing).
         expect(preview.counts.same ?? 0).toBeGreaterThan(0);
-        // Matched by op only: renamed type tokens with aliases change URN text, not ops.
-        expect(stepLines(replacementSteps(preview.steps))).toEqual([]);
+        // Matched by op, then by logical name: renamed type tokens with aliases change URN text only.
+        const replaced = replacementSteps(preview.steps);
+        expect(stepLines(replaced.filter((s) => !ROLL_RESOURCE_NAME.test(logicalName(s.urn))))).toEqual([]);
+        const servers = new Set(replaced.map((s) => logicalName(s.urn)).filter((name) => /^zk-\d+-container$/.test(name)));
+        expect([...servers].sort()).toEqual(Array.from({ length: SIZE }, (_, i) => `zk-${i + 1}-container`));
         // A resource whose URN changed without an alias shows up as create + delete of one name, not
         // as replace: for a container that is a replacement too. (Deletes of resources the new code
         // no longer declares, such as the per-server images, are listed above and allowed.)
         expect(unaliasedMoves(preview.steps)).toEqual([]);
+    });
+
+    test("`pulumi up` with the working tree's code rolls the servers: writes keep flowing, none is lost, the old data stays", async () => {
+        expect(preview).toBeDefined();
+        const writer = new SequentialWriter(HOST_PORTS.join(","), `/upgrade-roll-${Date.now()}`);
+        await writer.start();
+        await sleep(2000);
+        const started = Date.now();
+        const result = await preview!.stack.up({ onOutput: () => undefined });
+        report.upgradeUpSeconds = ((Date.now() - started) / 1000).toFixed(1);
+        await sleep(2000);
+        const writes = await writer.stop();
+        expect(result.summary.result).toBe("succeeded");
+        report.rollLongestWriteGapMs = String(writes.longestGapMs);
+        report.rollFailedOperations = String(writes.failedOperations);
+        console.log(`upgrade roll: ${describeFailures(writes)}`);
+        // The same bound as the dev environment's rolling update: this is one.
+        expect(writes.acknowledged.length).toBeGreaterThan(100);
+        expect(writes.longestGapMs).toBeLessThanOrEqual(3000);
+
+        const checker = await connect(HOST_PORTS.join(","));
+        expect(await getData(checker, znodeFromCommit!)).toBe(`written at ${COMMIT}`);
+        expect(await readBack(checker, writer.prefix, writes.acknowledged)).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
+        checker.close();
+        const now = await modes(HOST_PORTS);
+        expect({ leaders: now.filter((m) => m === "leader").length, followers: now.filter((m) => m === "follower").length }).toEqual({
+            leaders: 1,
+            followers: SIZE - 1,
+        });
     });
 });
