@@ -245,8 +245,9 @@ function failoverSection(r: Results, out: string[]): void {
             `**Why ${misses.join(" and ")} is missed.** Of the component's median gap, ${msf(ph.detectMs)} pass before a survivor even starts an election, ` +
                 `${msf(ph.electMs)} go to the election (200 ms of it is ZooKeeper's hard-coded finalizeWait), ${msf(ph.syncMs)} to connecting and syncing, and ` +
                 `${msf(ph.clientMs)} to the client finding the new quorum. The remaining settings that would cut deeper either weaken guarantees or only move ` +
-                "the failure elsewhere (an even shorter leader-connect retry delay than the 25 ms used would exhaust the follower's 5 attempts before a leader " +
-                "that never led before has bound its port, and the leader's snapshot after an election, proportional to the data tree, is not configurable; " +
+                "the failure elsewhere (a shorter leader-connect retry delay, such as 0.1's 25 ms, exhausts the follower's 5 attempts before a leader slowed " +
+                "by a busy host has bound its port, and a three-server ensemble missing one member then goes 2-3.5 s without a leader; the leader's " +
+                "snapshot after an election, proportional to the data tree, is not configurable; " +
                 "see README, Rolling updates). " +
                 "On two shared cores, the shutdown and the thread hand-offs are slower than on an idle machine.",
         );
