@@ -242,9 +242,9 @@ export class SequentialWriter {
 }
 
 /**
- * The failed attempts around the longest gap, one line each, in ms from the gap's start: what a
- * failed bound prints so that a slow roll or failover can be told apart (lost connection, no
- * answer, no new session) without rerunning it.
+ * The writer's failed attempts, one line each, in ms from the start of its longest gap: what the
+ * roll tests print, so that a slow roll can be told apart (lost connection, no answer, no new
+ * session) from the CI log alone.
  */
 export function describeFailures(report: WriterReport): string {
     const since = (t: number) => `${t - report.longestGapStart >= 0 ? "+" : ""}${t - report.longestGapStart} ms`;

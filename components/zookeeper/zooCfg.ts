@@ -192,7 +192,7 @@ export function renderJvmSecurityOverrides(): string {
  * - `zookeeper.leaderConnectDelayDuringRetryMs` 100 ms (ZooKeeper's default,
  *   set here so nobody tunes it down again): a follower tries the leader it
  *   just elected five times, this far apart, and usually a few milliseconds
- *   before the leader listens. 0.2 set 25 ms (~125 ms in all); on these two
+ *   before the leader listens. 0.1 set 25 ms (~125 ms in all); on these two
  *   cores a leader busy with a neighbour's start-up was sometimes slower than
  *   that, and a three-server ensemble missing one member then stays without
  *   a leader for 2-3.5 s: the follower that gave up cannot follow a LEADING
