@@ -18,7 +18,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, modes, repoRoot, sleep } from "../testkit/harness";
+import { countModes, docker, modes, repoRoot, sleep } from "../testkit/harness";
 import { COMPOSE_PROJECT, InspectedContainer, renderComposeFiles, syncComposeDir } from "./lib/compose";
 import { PulumiDir, containerStatuses, isReady, must, prepareOneResource, prepareProgram, pulumi, removeDir, run } from "./lib/deploy";
 import { KillSample, killLeaderOnce, startWriter } from "./lib/failover";
@@ -154,8 +154,8 @@ async function timeToServing(
     while (readyMs === undefined && Date.now() < deadline && failure === undefined) {
         const statuses = await containerStatuses();
         if (names.every((n) => isReady(statuses.get(n)))) {
-            const m = await modes(zkHostPorts);
-            if (m.filter((x) => x === "leader").length === 1 && m.filter((x) => x === "follower").length === zkHostPorts.length - 1) {
+            const { leaders, followers } = countModes(await modes(zkHostPorts));
+            if (leaders === 1 && followers === zkHostPorts.length - 1) {
                 readyMs = Date.now() - t0;
                 break;
             }

@@ -22,6 +22,9 @@ export const PROJECT = "zookeeper-platform";
  */
 export const ROLL_RESOURCE_NAME = /^zk-(\d+-container|roll-gate-\d+|ready-gate)$/;
 
+/** Logical name of a server's container in the stacks' ensemble (`zk`). */
+export const SERVER_CONTAINER_NAME = /^zk-\d+-container$/;
+
 /** Files that make up the stack program; the copy gets nothing else but a node_modules link. */
 const PROJECT_ENTRIES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "stacks"];
 
@@ -103,6 +106,11 @@ export function fourLetterWord(hostAndPort: string, word: string, timeoutMs = 20
         socket.on("end", done);
         socket.on("error", done);
     });
+}
+
+/** How many of `all` (as `modes` returns them) lead and how many follow. */
+export function countModes(all: readonly string[]): { leaders: number; followers: number } {
+    return { leaders: all.filter((m) => m === "leader").length, followers: all.filter((m) => m === "follower").length };
 }
 
 export function modeOf(srvrOutput: string): string | undefined {

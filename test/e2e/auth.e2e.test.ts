@@ -13,6 +13,7 @@ import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     Project,
     copyProject,
+    countModes,
     docker,
     dockerNames,
     fourLetterWord,
@@ -70,10 +71,6 @@ async function credentials(stack: Stack): Promise<Credentials> {
 /** md5 of each server's secret files, to tell whether credentials changed. */
 async function secretFileSums(): Promise<string[]> {
     return Promise.all(SERVERS.map((s) => docker("exec", s, "md5sum", "/conf/jaas.conf", "/conf/super-digest.jvmargs")));
-}
-
-function countModes(all: string[]): { leaders: number; followers: number } {
-    return { leaders: all.filter((m) => m === "leader").length, followers: all.filter((m) => m === "follower").length };
 }
 
 async function expectAppServes(values: { config?: string } = {}): Promise<void> {

@@ -11,7 +11,9 @@ import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     Project,
     ROLL_RESOURCE_NAME,
+    SERVER_CONTAINER_NAME,
     copyProject,
+    countModes,
     docker,
     dockerNames,
     httpJson,
@@ -111,13 +113,6 @@ async function healthyMembers(outputs: Outputs, replicas: number): Promise<strin
 
 function serverContainers(env: Environment): string[] {
     return Array.from({ length: env.size }, (_, i) => `zk-${env.name}-${i + 1}`);
-}
-
-function countModes(all: string[]): { leaders: number; followers: number } {
-    return {
-        leaders: all.filter((m) => m === "leader").length,
-        followers: all.filter((m) => m === "follower").length,
-    };
 }
 
 /** (operation, resource name) of every step a preview or update plans. */
@@ -395,7 +390,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             // Every server and every gate is replaced (their config changed), and nothing else is touched.
             const outsideTheRoll = changed.filter((s) => s.type !== "docker:index/container:Container" || !ROLL_RESOURCE_NAME.test(s.name));
             expect(outsideTheRoll).toEqual([]);
-            const replacedServers = new Set(changed.filter((s) => /^zk-\d+-container$/.test(s.name)).map((s) => s.name));
+            const replacedServers = new Set(changed.filter((s) => SERVER_CONTAINER_NAME.test(s.name)).map((s) => s.name));
             expect(replacedServers.size).toBe(env.size);
 
             const writer = new SequentialWriter(outputs.zookeeperHostConnectionString, `/e2e-roll-${Date.now()}`);

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Project, copyProject, docker, modes, openStack, sleep, waitFor } from "../../testkit/harness";
+import { Project, copyProject, countModes, docker, modes, openStack, sleep, waitFor } from "../../testkit/harness";
 import { SequentialWriter, WRITER_OPERATION_TIMEOUT_MS, WriterReport, connect, readBack } from "../../testkit/zk";
 
 const execFileAsync = promisify(execFile);
@@ -92,8 +92,8 @@ async function leaderIndex(): Promise<number> {
 
 async function ensembleServes(timeoutMs = 90000): Promise<void> {
     await waitFor("one leader and every other server following", timeoutMs, async () => {
-        const all = await modes(hostPorts);
-        return all.filter((m) => m === "leader").length === 1 && all.filter((m) => m === "follower").length === SIZE - 1 ? true : undefined;
+        const { leaders, followers } = countModes(await modes(hostPorts));
+        return leaders === 1 && followers === SIZE - 1 ? true : undefined;
     });
 }
 

@@ -9,7 +9,7 @@
  * replaced, and it must keep the quorum and every acknowledged write, as any roll must.
  */
 import { OpType } from "@pulumi/pulumi/automation";
-import { ROLL_RESOURCE_NAME, modes, sleep, waitFor } from "../../testkit/harness";
+import { ROLL_RESOURCE_NAME, SERVER_CONTAINER_NAME, countModes, modes, sleep, waitFor } from "../../testkit/harness";
 import { SequentialWriter, connect, create, describeFailures, getData, readBack } from "../../testkit/zk";
 import {
     Deployment,
@@ -74,10 +74,7 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
 
         // Right after `up` returned: its ready gate must already have seen a serving quorum.
         const now = await modes(HOST_PORTS);
-        expect({ leaders: now.filter((m) => m === "leader").length, followers: now.filter((m) => m === "follower").length }).toEqual({
-            leaders: 1,
-            followers: SIZE - 1,
-        });
+        expect(countModes(now)).toEqual({ leaders: 1, followers: SIZE - 1 });
 
         const writer = await connect(HOST_PORTS[0]);
         const znode = `/upgrade-${Date.now()}`;
@@ -112,7 +109,7 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
         // Matched by op, then by logical name: renamed type tokens with aliases change URN text only.
         const replaced = replacementSteps(preview.steps);
         expect(stepLines(replaced.filter((s) => !ROLL_RESOURCE_NAME.test(logicalName(s.urn))))).toEqual([]);
-        const servers = new Set(replaced.map((s) => logicalName(s.urn)).filter((name) => /^zk-\d+-container$/.test(name)));
+        const servers = new Set(replaced.map((s) => logicalName(s.urn)).filter((name) => SERVER_CONTAINER_NAME.test(name)));
         expect([...servers].sort()).toEqual(Array.from({ length: SIZE }, (_, i) => `zk-${i + 1}-container`));
         // A resource whose URN changed without an alias shows up as create + delete of one name, not
         // as replace: for a container that is a replacement too. (Deletes of resources the new code
@@ -143,9 +140,6 @@ describe(`dev stack deployed at ${COMMIT}, previewed with the working tree`, () 
         expect(await readBack(checker, writer.prefix, writes.acknowledged)).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
         checker.close();
         const now = await modes(HOST_PORTS);
-        expect({ leaders: now.filter((m) => m === "leader").length, followers: now.filter((m) => m === "follower").length }).toEqual({
-            leaders: 1,
-            followers: SIZE - 1,
-        });
+        expect(countModes(now)).toEqual({ leaders: 1, followers: SIZE - 1 });
     });
 });
