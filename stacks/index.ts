@@ -13,8 +13,7 @@ keepSourceMapsForMessagesOnly();
 // Values set with --secret are shown as [secret] in configuration errors.
 const settings = resolvePlatformSettings(parseStackConfig(readRawStackConfig(), { secretKeys: readSecretConfigKeys() }));
 
-// Stack outputs: zookeeperConnectionString, and where they apply
-// zookeeperHostConnectionString, clientAppUrls, prometheusUrl,
-// alertmanagerUrl, grafanaUrl, grafanaAdminPassword, and with zookeeper.auth.clientDigest
-// zookeeperSuperCredentials and clientAppZooKeeperCredentials (secrets).
+// Stack outputs: zookeeperConnectionString, zookeeperSuperCredentials (secret), and where they
+// apply zookeeperHostConnectionString, clientAppUrls, prometheusUrl, alertmanagerUrl, grafanaUrl,
+// grafanaAdminPassword, and with zookeeper.auth.clientDigest clientAppZooKeeperCredentials (secret).
 export = deployPlatform(settings);

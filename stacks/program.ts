@@ -20,8 +20,8 @@ export interface PlatformOutputs {
     alertmanagerUrl?: pulumi.Output<string>;
     grafanaUrl?: pulumi.Output<string>;
     grafanaAdminPassword?: pulumi.Output<string>;
-    /** `super:<password>` (secret) for `addauth digest`, with zookeeper.auth.clientDigest. */
-    zookeeperSuperCredentials?: pulumi.Output<string>;
+    /** `super:<password>` (secret) for `addauth digest`: every ensemble has a superuser (size changes need it). */
+    zookeeperSuperCredentials: pulumi.Output<string>;
     /** The client app's `user:password` (secret), with zookeeper.auth.clientDigest and the app enabled. */
     clientAppZooKeeperCredentials?: pulumi.Output<string>;
 }
@@ -98,15 +98,15 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
           })
         : undefined;
 
-    const outputs: PlatformOutputs = { zookeeperConnectionString: ensemble.connectionString };
+    const outputs: PlatformOutputs = {
+        zookeeperConnectionString: ensemble.connectionString,
+        zookeeperSuperCredentials: pulumi.secret(pulumi.interpolate`${ensemble.superUser}:${ensemble.superPassword}`),
+    };
     if (zk.clientHostPortBase !== undefined) {
         outputs.zookeeperHostConnectionString = defined(ensemble.hostConnectionString, "zookeeperHostConnectionString");
     }
     if (app && settings.clientApp.hostPortBase !== undefined) {
         outputs.clientAppUrls = app.urls;
-    }
-    if (ensemble.superUser && ensemble.superPassword) {
-        outputs.zookeeperSuperCredentials = pulumi.secret(pulumi.interpolate`${ensemble.superUser}:${ensemble.superPassword}`);
     }
     if (app?.zookeeperUser && app.zookeeperPassword) {
         outputs.clientAppZooKeeperCredentials = pulumi.secret(pulumi.interpolate`${app.zookeeperUser}:${app.zookeeperPassword}`);

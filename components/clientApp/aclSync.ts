@@ -8,8 +8,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_USER, LABEL_VALUES } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
-import { PASS_MARKER_HEALTHCHECK } from "../zookeeper/gates";
-import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/rollGates";
+import { ONE_SHOT_JVM_MEMORY_MB, PASS_MARKER_HEALTHCHECK } from "../zookeeper/gates";
+import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/gateShell";
 import { renderAclSyncScript, renderAclSyncSecrets } from "./aclSyncScript";
 import { secretUpload } from "../zookeeper/zookeeperNode";
 
@@ -17,8 +17,6 @@ import { secretUpload } from "../zookeeper/zookeeperNode";
 export const ACL_SYNC_SECRETS_FILE = "/run/secrets/zookeeper_acl_sync";
 /** How long the ACL sync may take before the deployment fails. */
 export const ACL_SYNC_TIMEOUT_SECONDS = 120;
-/** zkCli.sh is a JVM. */
-export const ACL_SYNC_MEMORY_MB = 192;
 
 export interface AclSyncSpec {
     containerName: string;
@@ -71,7 +69,7 @@ export function createAclSync(resourceName: string, spec: AclSyncSpec, opts: pul
             mustRun: false,
             rm: false,
             restart: "no",
-            memoryMb: ACL_SYNC_MEMORY_MB,
+            memoryMb: ONE_SHOT_JVM_MEMORY_MB,
             user: CONTAINER_USER,
             labels: { ...spec.labels, role: LABEL_VALUES.aclSyncRole },
         },

@@ -20,6 +20,10 @@ export const LABEL_VALUES = Object.freeze({
     serverComponent: "zookeeper",
     rollGateComponent: "roll-gate",
     readyGateComponent: "ready-gate",
+    /** Before the first server of an update: checks the live membership (preflight.ts). */
+    preflightComponent: "preflight",
+    /** Before each server: writes its first membership file (membership.ts). */
+    seedComponent: "seed",
     /** The client app's one-shot ACL sync container. */
     aclSyncRole: "acl-sync",
 });
@@ -27,7 +31,12 @@ export const LABEL_VALUES = Object.freeze({
  * Labels of the containers that exit by design once they have passed. Everything
  * else (servers, app replicas, monitoring) is expected to keep running.
  */
-export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([LABEL_VALUES.rollGateComponent, LABEL_VALUES.readyGateComponent]);
+export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([
+    LABEL_VALUES.rollGateComponent,
+    LABEL_VALUES.readyGateComponent,
+    LABEL_VALUES.preflightComponent,
+    LABEL_VALUES.seedComponent,
+]);
 export const ONE_SHOT_ROLES: readonly string[] = Object.freeze([LABEL_VALUES.aclSyncRole]);
 
 /** json-file with rotation: Docker's default driver keeps logs forever otherwise. */

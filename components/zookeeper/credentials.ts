@@ -10,33 +10,27 @@ import { GENERATED_PASSWORD_LENGTH, QUORUM_USER, SUPER_USER, renderJaasConfig, r
 import { ZooKeeperNodeAuth } from "./zookeeperNode";
 
 export interface EnsembleCredentials {
-    /** The files every server gets, when any authentication is on. */
-    nodeAuth?: ZooKeeperNodeAuth;
-    superUser?: pulumi.Output<string>;
-    superPassword?: pulumi.Output<string>;
+    /** The files every server gets: the superuser digest, and the quorum JAAS file with quorumSasl. */
+    nodeAuth: ZooKeeperNodeAuth;
+    /** The superuser: every ensemble has one, since size changes (reconfig) need it. */
+    superUser: pulumi.Output<string>;
+    superPassword: pulumi.Output<string>;
 }
 
 export function createEnsembleCredentials(
     name: string,
     parent: pulumi.Resource,
-    auth: { quorumSasl: boolean; clientDigest: boolean },
+    auth: { quorumSasl: boolean },
 ): EnsembleCredentials {
     const password = (suffix: string) =>
         new random.RandomPassword(`${name}-${suffix}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent });
     const nodeAuth: { jaasConfig?: pulumi.Output<string>; superDigestArgs?: pulumi.Output<string> } = {};
-    const out: EnsembleCredentials = {};
     if (auth.quorumSasl) {
         const quorumPassword = password("quorum-password");
         nodeAuth.jaasConfig = pulumi.secret(quorumPassword.result.apply((pw) => renderJaasConfig({ user: QUORUM_USER, password: pw })));
     }
-    if (auth.clientDigest) {
-        const superPassword = password("super-password");
-        nodeAuth.superDigestArgs = pulumi.secret(
-            superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })),
-        );
-        out.superUser = pulumi.output(SUPER_USER);
-        out.superPassword = pulumi.secret(superPassword.result);
-    }
-    out.nodeAuth = nodeAuth.jaasConfig || nodeAuth.superDigestArgs ? nodeAuth : undefined;
-    return out;
+    // The resource name is the one 0.2 gave it with clientDigest on, so prod keeps its password.
+    const superPassword = password("super-password");
+    nodeAuth.superDigestArgs = pulumi.secret(superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })));
+    return { nodeAuth, superUser: pulumi.output(SUPER_USER), superPassword: pulumi.secret(superPassword.result) };
 }

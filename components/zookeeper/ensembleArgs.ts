@@ -7,7 +7,12 @@ import { ZooCfgOptions } from "./zooCfg";
 
 /** Arguments of a ZooKeeper ensemble. */
 export interface ZooKeeperEnsembleArgs extends ZooCfgOptions {
-    /** Number of servers: an odd integer 1..255 (1 = standalone). Default 3. Changing it on a deployed ensemble is not supported. */
+    /**
+     * Number of servers: an odd integer 1..255 (1 = a quorum of one, which can grow). Default 3.
+     * Changing it on a deployed ensemble is a membership change through dynamic reconfiguration:
+     * new servers join one at a time, removed ones leave before they stop; change it alone, with
+     * no other server setting in the same update.
+     */
     readonly size?: number;
     /** ZooKeeper image reference, e.g. `zookeeper:3.9.4`; it must exist locally or be pullable. */
     readonly image: string;
@@ -42,10 +47,10 @@ export interface ZooKeeperAuthArgs {
      */
     readonly quorumSasl?: boolean;
     /**
-     * Digest authentication for clients: a generated superuser (`super`,
-     * see `superUser`/`superPassword`), and a ClientAppService on this ensemble
+     * Digest authentication for clients: a ClientAppService on this ensemble
      * authenticates with its own generated user and protects its znodes with
-     * ACLs. Default false.
+     * ACLs. (Every ensemble has the generated superuser `super`, see
+     * `superUser`/`superPassword`.) Default false.
      */
     readonly clientDigest?: boolean;
 }

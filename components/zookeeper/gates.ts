@@ -1,13 +1,14 @@
 /**
- * The one-shot gate containers of an ensemble (see rollGates.ts for their scripts): a roll gate
- * after each server but the last, and a ready gate after all of them.
+ * The one-shot containers of an ensemble (scripts in rollGates.ts, preflight.ts, membership.ts):
+ * the pre-flight check before the first server, a seed step before each server, a roll gate after
+ * each server but the last, and a ready gate after all of them.
  * @internal
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_USER } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
-import { PASS_MARKER } from "./rollGates";
+import { PASS_MARKER } from "./gateShell";
 
 /**
  * How often Docker checks a gate for its pass marker. The provider looks once a
@@ -23,8 +24,8 @@ export const PASS_MARKER_HEALTHCHECK = Object.freeze({
     retries: 3,
 });
 
-/** Memory of a gate: bash, nc and sleep. */
-export const GATE_MEMORY_MB = 32;
+/** Memory of a one-shot container that runs zkCli.sh, a JVM (heap 64 MB). */
+export const ONE_SHOT_JVM_MEMORY_MB = 192;
 
 /** One gate container. */
 export interface GateSpec {
@@ -39,9 +40,18 @@ export interface GateSpec {
     networkName: pulumi.Input<string>;
     timeoutSeconds: number;
     labels: Readonly<Record<string, string>>;
+    /** Files to upload, e.g. secretUpload(SUPER_AUTH_FILE, ...). */
+    uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
+    /** Volumes to mount (the seed step mounts its server's data volume). */
+    volumes?: docker.types.input.ContainerVolume[];
 }
 
-export function createGate(resourceName: string, spec: GateSpec, parent: pulumi.Resource): docker.Container {
+export function createGate(
+    resourceName: string,
+    spec: GateSpec,
+    parent: pulumi.Resource,
+    dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>,
+): docker.Container {
     return hardenedContainer(
         resourceName,
         {
@@ -51,6 +61,8 @@ export function createGate(resourceName: string, spec: GateSpec, parent: pulumi.
             command: [spec.script],
             envs: [spec.targetEnv],
             networksAdvanced: [{ name: spec.networkName }],
+            uploads: spec.uploads,
+            volumes: spec.volumes,
             healthcheck: { ...PASS_MARKER_HEALTHCHECK, tests: [...PASS_MARKER_HEALTHCHECK.tests] },
             // `wait` makes the provider fail the update when the marker never
             // appears, and return as soon as it has. No `attach`: it would also
@@ -61,10 +73,10 @@ export function createGate(resourceName: string, spec: GateSpec, parent: pulumi.
             mustRun: false,
             rm: false,
             restart: "no",
-            memoryMb: GATE_MEMORY_MB,
+            memoryMb: ONE_SHOT_JVM_MEMORY_MB,
             user: CONTAINER_USER,
             labels: { ...spec.labels, component: spec.component },
         },
-        { parent, deleteBeforeReplace: true },
+        { parent, dependsOn, deleteBeforeReplace: true },
     );
 }

@@ -1,8 +1,9 @@
 /**
  * Shell scripts run by the one-shot "gate" containers that make ensemble
- * updates rolling (see ZooKeeperEnsemble). They run inside the ZooKeeper image
- * itself, which has bash and nc, and talk to the servers with the `srvr`
- * four-letter word over the ensemble network.
+ * updates rolling and size changes safe (see ZooKeeperEnsemble). They run
+ * inside the ZooKeeper image itself, which has bash, nc and zkCli.sh, and talk
+ * to the servers with the `srvr` four-letter word and zkCli over the ensemble
+ * network; membership changes authenticate as the superuser (SUPER_AUTH_FILE).
  *
  * A gate signals success by creating PASS_MARKER and staying alive a few
  * seconds; the container's health check turns healthy on the marker and the
@@ -13,17 +14,18 @@
 import { z } from "zod";
 import { allowing, parseArgs } from "../shared/contract";
 import { dockerHostName, rollTimeoutSecondsField } from "./schema";
-import { renderSrvrQuery } from "./zooCfg";
+import { CLIENT_PORT } from "./zooCfg";
+import {
+    DEPLOYMENT_RECORD_ZNODE,
+    SUPER_AUTH_FILE,
+    assignments,
+    renderMemberLine,
+    renderReadConfig,
+    renderReconfig,
+    renderShellPreamble,
+} from "./gateShell";
 
-/** File a gate creates when it passes; its health check looks for it. */
-export const PASS_MARKER = "/tmp/zookeeper-docker-gate-passed";
-
-/**
- * Seconds a passing gate stays alive after creating the marker. Must exceed
- * the health check interval plus the provider's one-second polling, or the
- * container could exit before anyone saw it healthy.
- */
-export const PASS_LINGER_SECONDS = 4;
+export { PASS_LINGER_SECONDS, PASS_MARKER } from "./gateShell";
 
 /**
  * Seconds between a gate's `srvr` polls. A poll is one `nc` per server; waiting
@@ -39,59 +41,74 @@ export const GATE_POLL_SECONDS = 0.5;
  */
 export const NO_PEER_POLLS = 3;
 
+/** One member: its id and host name. */
+export interface GateMember {
+    id: number;
+    host: string;
+}
+
 /** What a roll gate checks. */
 export interface RollGateSettings {
-    /** Host name of the server that has just been (re)created. */
-    target: string;
-    /** Host names of the other servers of the ensemble. */
-    peers: string[];
+    /** The server that has just been (re)created. */
+    target: GateMember;
+    /** Every member the program wants, the target included. */
+    servers: GateMember[];
     /** Give up after this many seconds. */
     timeoutSeconds: number;
 }
 
 /** What the final ready gate checks. */
 export interface ReadyGateSettings {
-    /** Host names of every server of the ensemble. */
-    servers: string[];
+    /** Every member the program wants. */
+    servers: GateMember[];
+    /** Hash of the servers' settings, recorded with the membership (see DEPLOYMENT_RECORD_ZNODE). */
+    settingsHash: string;
     /** Give up after this many seconds. */
     timeoutSeconds: number;
 }
 
+const memberSchema = z.strictObject({ id: z.number().int().min(1).max(255), host: dockerHostName() });
+const membersSchema = allowing(z.array(memberSchema).min(1), "must list at least one server, each with an id and a host name");
+
 const rollGateSettingsSchema = z.strictObject({
-    target: dockerHostName(),
-    peers: z.array(dockerHostName()),
+    target: memberSchema,
+    servers: membersSchema,
     timeoutSeconds: rollTimeoutSecondsField(),
 });
 
 const readyGateSettingsSchema = z.strictObject({
-    servers: allowing(z.array(dockerHostName()).min(1), "must list at least one server host name"),
+    servers: membersSchema,
+    settingsHash: allowing(z.string().regex(/^[a-f0-9]{8,64}$/), "must be a hex digest"),
     timeoutSeconds: rollTimeoutSecondsField(),
 });
 
-/** Shell variable assignments, in the order given; values are already quoted where needed. */
-function assignments(values: Readonly<Record<string, string>>): string[] {
-    return Object.entries(values).map(([name, value]) => `${name}=${value}`);
+/** `host:2181,...` of the members, for zkCli. */
+function clientList(servers: readonly GateMember[]): string {
+    return servers.map((s) => `${s.host}:${CLIENT_PORT}`).join(",");
 }
 
-/** Functions both scripts share: ask a server for its mode, and pass. */
-function preamble(): string[] {
-    return [
-        "set -u",
-        "mode_of() {",
-        `  ${renderSrvrQuery('"$1"')} 2>/dev/null | sed -n 's/^Mode: //p' | head -n 1`,
-        "}",
-        "pass() {",
-        `  touch ${PASS_MARKER}`,
-        `  sleep ${PASS_LINGER_SECONDS}`,
-        "  exit 0",
-        "}",
-    ];
+/** The members sorted by id, as shell assignments the scripts share. */
+function memberAssignments(servers: readonly GateMember[], timeoutSeconds: number): string[] {
+    const sorted = [...servers].sort((a, b) => a.id - b.id);
+    return assignments({
+        all: clientList(sorted),
+        hosts: `"${sorted.map((s) => s.host).join(" ")}"`,
+        ids: sorted.map((s) => s.id).join(","),
+        timeout: String(timeoutSeconds),
+        deadline: "$((SECONDS + timeout))",
+    });
 }
+
+
+/** Shell test: the `server.N=` lines in $cfg include id $1. */
+const HAS_MEMBER = 'has_member() { printf \'%s\\n\' "$cfg" | grep -q "^server\\.$1="; }';
 
 /**
  * Script of the gate that follows a server. It lets the next server be
  * replaced only once this one serves again, so at most one member is down at
- * any time during a roll.
+ * any time during a roll; and when the server is new to a live ensemble (a
+ * size change), it adds it with `reconfig -add` first, so servers join one
+ * at a time.
  *
  * When no other member serves, there is no quorum to protect (first
  * creation, or an ensemble that is down anyway) and the gate passes at once;
@@ -99,12 +116,23 @@ function preamble(): string[] {
  */
 export function renderRollGateScript(settings: RollGateSettings): string {
     parseArgs("renderRollGateScript", "settings", rollGateSettingsSchema, settings);
-    if (settings.peers.includes(settings.target)) {
-        throw new Error(`peers must not include the target "${settings.target}"`);
+    const { target } = settings;
+    if (!settings.servers.some((s) => s.id === target.id && s.host === target.host)) {
+        throw new Error(`servers must include the target ${target.host}`);
     }
+    const peers = settings.servers.filter((s) => s.id !== target.id).map((s) => s.host);
     return [
-        ...preamble(),
-        ...assignments({ target: settings.target, peers: `"${settings.peers.join(" ")}"`, timeout: String(settings.timeoutSeconds) }),
+        ...renderShellPreamble("roll-gate"),
+        ...renderReadConfig(),
+        ...renderReconfig(),
+        HAS_MEMBER,
+        ...memberAssignments(settings.servers, settings.timeoutSeconds),
+        ...assignments({
+            target: target.host,
+            target_id: String(target.id),
+            target_line: `'${renderMemberLine(target.id, target.host)}'`,
+            peers: `"${peers.join(" ")}"`,
+        }),
         'serving_peer=""',
         `for attempt in $(seq ${NO_PEER_POLLS}); do`,
         "  for p in $peers; do",
@@ -113,56 +141,96 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         `  [ "$attempt" -lt ${NO_PEER_POLLS} ] && sleep ${GATE_POLL_SECONDS}`,
         "done",
         'if [ -z "$serving_peer" ]; then',
-        `  echo "roll-gate: no other member of the ensemble served in ${NO_PEER_POLLS} polls; nothing to protect, $target may start freely"`,
-        "  pass",
+        `  pass "no other member of the ensemble served in ${NO_PEER_POLLS} polls; nothing to protect, $target may start freely"`,
         "fi",
         'echo "roll-gate: $serving_peer serves; waiting up to ${timeout}s for $target to join as leader or follower"',
-        "deadline=$((SECONDS + timeout))",
-        "while [ $SECONDS -lt $deadline ]; do",
+        "while :; do",
         '  mode="$(mode_of "$target")"',
-        '  case "$mode" in leader|follower) echo "roll-gate: $target serves as $mode"; pass;; esac',
+        '  case "$mode" in leader|follower) break;; esac',
+        '  [ $SECONDS -lt $deadline ] || fail "$target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum"',
         `  sleep ${GATE_POLL_SECONDS}`,
         "done",
-        'echo "roll-gate: $target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum" >&2',
-        "exit 1",
+        'read_config "$all"',
+        'has_member "$target_id" && pass "$target serves as $mode, a member of configuration version $cfg_version ($cfg_ids)"',
+        'echo "roll-gate: $target serves but is not a member of configuration version $cfg_version ($cfg_ids); adding it"',
+        `. ${SUPER_AUTH_FILE}`,
+        'reconfig "$all" -add "$target_line"',
+        'pass "$target added: configuration version $cfg_version ($cfg_ids)"',
         "",
     ].join("\n");
 }
 
 /**
- * Script of the gate after the last server: waits until every member serves
- * and exactly one of them leads (a single server must report standalone), so
+ * Script of the gate after the last server. It makes the live membership the
+ * program's: it adds any member still missing (the last new server of a size
+ * change), removes members beyond the program's (`reconfig -remove`, before
+ * Pulumi deletes their containers), records what it committed
+ * (DEPLOYMENT_RECORD_ZNODE; the write also makes a new configuration active),
+ * checks that every server reports the same configuration version with the
+ * expected members, and waits until all of them serve with one leader, so
  * `pulumi up` returns only when the ensemble can take requests.
  */
 export function renderReadyGateScript(settings: ReadyGateSettings): string {
     parseArgs("renderReadyGateScript", "settings", readyGateSettingsSchema, settings);
-    const standalone = settings.servers.length === 1;
+    const sorted = [...settings.servers].sort((a, b) => a.id - b.id);
+    const record = `members=${sorted.map((s) => s.id).join(",")};settings=${settings.settingsHash}`;
+    const recordParent = DEPLOYMENT_RECORD_ZNODE.substring(0, DEPLOYMENT_RECORD_ZNODE.lastIndexOf("/"));
+    const recordCommands = [
+        "addauth digest %s",
+        `create ${recordParent} ensemble world:anyone:r`,
+        `create ${DEPLOYMENT_RECORD_ZNODE} %s world:anyone:r`,
+        `set ${DEPLOYMENT_RECORD_ZNODE} %s`,
+        `get ${DEPLOYMENT_RECORD_ZNODE}`,
+        "quit",
+    ];
     return [
-        ...preamble(),
-        ...assignments({ servers: `"${settings.servers.join(" ")}"`, timeout: String(settings.timeoutSeconds) }),
-        "deadline=$((SECONDS + timeout))",
-        'status=""',
-        "while [ $SECONDS -lt $deadline ]; do",
+        ...renderShellPreamble("ready-gate"),
+        ...renderReadConfig(),
+        ...renderReconfig(),
+        HAS_MEMBER,
+        ...memberAssignments(sorted, settings.timeoutSeconds),
+        ...assignments({ lines: `'${sorted.map((s) => renderMemberLine(s.id, s.host)).join("\n")}'`, record: `'${record}'` }),
+        `. ${SUPER_AUTH_FILE}`,
+        "all_serve() {",
         '  leaders=0; serving=0; status=""',
-        "  for s in $servers; do",
+        "  for s in $hosts; do",
         '    mode="$(mode_of "$s")"',
         '    status="$status $s=${mode:-down}"',
-        ...(standalone
-            ? ['    [ "$mode" = standalone ] && serving=$((serving + 1))']
-            : [
-                  '    case "$mode" in',
-                  "      leader) leaders=$((leaders + 1)); serving=$((serving + 1));;",
-                  "      follower) serving=$((serving + 1));;",
-                  "    esac",
-              ]),
+        '    case "$mode" in leader) leaders=$((leaders + 1)); serving=$((serving + 1));; follower) serving=$((serving + 1));; esac',
         "  done",
-        standalone
-            ? '  if [ $serving -eq 1 ]; then echo "ready-gate: standalone server serves:$status"; pass; fi'
-            : `  if [ $serving -eq ${settings.servers.length} ] && [ $leaders -eq 1 ]; then echo "ready-gate: all members serve with one leader:$status"; pass; fi`,
+        '  [ $serving -eq $(wc -w <<<"$hosts") ]',
+        "}",
+        "until all_serve; do",
+        '  [ $SECONDS -lt $deadline ] || fail "the ensemble did not become ready within ${timeout}s:$status"',
         `  sleep ${GATE_POLL_SECONDS}`,
         "done",
-        'echo "ready-gate: the ensemble did not become ready within ${timeout}s:$status" >&2',
-        "exit 1",
+        'read_config "$all"',
+        "for id in ${ids//,/ }; do",
+        '  has_member "$id" && continue',
+        '  echo "ready-gate: adding server $id to configuration version $cfg_version ($cfg_ids)"',
+        '  reconfig "$all" -add "$(printf \'%s\\n\' "$lines" | grep "^server\\.$id=")"',
+        "done",
+        "extra=\"$(comm -23 <(tr , '\\n' <<<\"$cfg_ids\" | sort) <(tr , '\\n' <<<\"$ids\" | sort) | sort -n | paste -sd, -)\"",
+        'if [ -n "$extra" ]; then',
+        '  echo "ready-gate: removing server(s) $extra from configuration version $cfg_version ($cfg_ids)"',
+        '  reconfig "$all" -remove "$extra"',
+        "fi",
+        `out="$(printf '${recordCommands.join("\\n")}\\n' "$SUPER_AUTH" "$record" "$record" | zk "$all")"`,
+        `printf '%s\\n' "$out" | grep -qxF "$record" || fail "could not record the membership in ${DEPLOYMENT_RECORD_ZNODE}"`,
+        "for s in $hosts; do",
+        "  while :; do",
+        `    out="$(printf 'config\\nquit\\n' | zk "$s:${CLIENT_PORT}")"`,
+        "    v=\"$(printf '%s\\n' \"$out\" | config_version)\"; m=\"$(printf '%s\\n' \"$out\" | grep '^server\\.' | member_ids)\"",
+        '    [ "$v" = "$cfg_version" ] && [ "$m" = "$ids" ] && break',
+        '    [ $SECONDS -lt $deadline ] || fail "$s reports configuration version ${v:-none} ($m), expected $cfg_version ($ids)"',
+        "    sleep 1",
+        "  done",
+        "done",
+        "until all_serve && [ $leaders -eq 1 ]; do",
+        '  [ $SECONDS -lt $deadline ] || fail "the ensemble did not serve with one leader within ${timeout}s:$status"',
+        `  sleep ${GATE_POLL_SECONDS}`,
+        "done",
+        'pass "all members serve with one leader, configuration version $cfg_version ($ids):$status"',
         "",
     ].join("\n");
 }

@@ -110,13 +110,6 @@ export function checkEnsembleRules(
     ctx: z.RefinementCtx,
     keyPrefix = "",
 ): void {
-    if (settings.auth.quorumSasl && settings.size === 1) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["auth", "quorumSasl"],
-            message: "must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
-        });
-    }
     for (const p of portRangeProblems(ensemblePortRanges(settings), keyPrefix)) {
         ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
@@ -158,13 +151,6 @@ export const zooCfgSettingsSchema = z
             }
             seen.add(s.id);
         });
-        if (cfg.quorumSasl && cfg.servers.length === 1) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["quorumSasl"],
-                message: "must be false with one server: a standalone server has no quorum to authenticate",
-            });
-        }
     });
 
 export const zooKeeperNodeAuthSchema = z.strictObject({

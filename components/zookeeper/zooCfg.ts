@@ -72,35 +72,26 @@ export interface ZooCfgOptions {
 
 /** Everything zoo.cfg is rendered from: the shared settings, the members and quorum authentication. */
 export interface ZooCfgSettings extends ZooCfgOptions {
-    /** All members, including the server this file is for. One entry means standalone. */
+    /** All members, including the server this file is for; a new server's seed step starts from them (zoo.cfg itself has no server lines). */
     readonly servers: ZooKeeperServerEntry[];
     /**
      * Servers authenticate each other with SASL DIGEST-MD5 (QUORUM_SASL_ZOO_CFG);
-     * needs the JAAS file and JVM flags of zookeeperAuth.ts. Not for a
-     * standalone server. Default false.
+     * needs the JAAS file and JVM flags of zookeeperAuth.ts. Default false.
      */
     readonly quorumSasl?: boolean;
 }
 
-/** The `server.N=` lines, identical for every member. Empty for a standalone server. */
-export function renderServerLines(servers: readonly ZooKeeperServerEntry[]): string[] {
-    if (servers.length <= 1) {
-        return [];
-    }
-    return [...servers].sort((a, b) => a.id - b.id).map((s) => `server.${s.id}=${s.host}:${QUORUM_PORT}:${ELECTION_PORT};${CLIENT_PORT}`);
-}
-
 /**
- * Renders zoo.cfg. The same settings always give the same text, and every
- * member of an ensemble gets the same text: the server's own identity comes
- * from /data/myid, not from this file.
+ * Renders the static part of zoo.cfg, uploaded as ZOO_CFG_TEMPLATE_FILE. The
+ * same settings always give the same text, and every member of an ensemble
+ * gets the same text: there are no server lines, whatever the size. The
+ * membership is dynamic and lives on the data volume (see membership.ts); the
+ * server's identity comes from /data/myid.
  */
 export function renderZooCfg(input: ZooCfgSettings): string {
     // The same contract as ZooKeeperNodeArgs.zooCfg: defaults filled in, every problem at once.
     const settings = parseArgs("renderZooCfg", "settings", zooCfgSettingsSchema, input);
-    const servers = settings.servers;
     const extra = settings.extraConfig;
-    const standalone = servers.length === 1;
     const lines = [
         "# Rendered by pulumi-zookeeper-docker; changes made inside the container are lost on replacement.",
         `tickTime=${settings.tickTime}`,
@@ -121,9 +112,11 @@ export function renderZooCfg(input: ZooCfgSettings): string {
         "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
         `metricsProvider.httpPort=${METRICS_PORT}`,
         "metricsProvider.exportJvmInfo=true",
-        `standaloneEnabled=${standalone ? "true" : "false"}`,
-        // Membership is owned by the Pulumi program; dynamic reconfiguration would fight it.
-        "reconfigEnabled=false",
+        // Quorum mode at every size, so an ensemble can grow from and shrink to one server.
+        "standaloneEnabled=false",
+        // Size changes go through reconfig (see membership.ts and rollGates.ts); only the
+        // superuser may run it.
+        "reconfigEnabled=true",
     ];
     if (settings.quorumSasl) {
         for (const [key, value] of Object.entries(QUORUM_SASL_ZOO_CFG)) {
@@ -133,7 +126,6 @@ export function renderZooCfg(input: ZooCfgSettings): string {
     for (const key of Object.keys(extra).sort()) {
         lines.push(`${key}=${extra[key]}`);
     }
-    lines.push(...renderServerLines(servers));
     return lines.join("\n") + "\n";
 }
 

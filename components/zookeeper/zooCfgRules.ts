@@ -62,6 +62,8 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
     // Authentication (see zookeeperAuth.ts): set from `quorumSasl` and the generated credentials.
     ...Object.keys(QUORUM_SASL_ZOO_CFG),
     "quorum.cnxn.threads.size",
+    // Would turn off every ACL check, the app's and the superuser's reconfig authorisation with it.
+    "skipACL",
     // Would become the system property zookeeper.DigestAuthenticationProvider.superDigest.
     "DigestAuthenticationProvider.superDigest",
 ]);

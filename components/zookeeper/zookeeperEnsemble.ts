@@ -4,13 +4,15 @@ import { LABEL_VALUES, ScrapeTarget, computeNamePrefix, renderLabels } from "../
 import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/contract";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, withLegacyAlias } from "../shared/typeTokens";
 import { createGate } from "./gates";
+import { SUPER_AUTH_FILE, renderSuperAuthSecret } from "./gateShell";
+import { renderPreflightScript } from "./preflight";
 import { renderReadyGateScript, renderRollGateScript } from "./rollGates";
 import { ZooKeeperEnsembleSettings, dockerHostName, networkNameField, zooKeeperEnsembleArgsSchema } from "./schema";
 import { CLIENT_PORT, METRICS_PORT, ZooCfgSettings, ZooKeeperServerEntry } from "./zooCfg";
 import { createEnsembleCredentials } from "./credentials";
 import { computeHostPort, computeServerEntries, renderConnectionString, shortHash } from "./members";
 import { ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
-import { ZooKeeperNode, ZooKeeperNodeAuth } from "./zookeeperNode";
+import { ZooKeeperNode, ZooKeeperNodeAuth, secretUpload } from "./zookeeperNode";
 
 export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 
@@ -26,6 +28,12 @@ export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint 
  * replacements do not cascade through properties. A final ready gate waits
  * until all servers serve with one leader, so `pulumi up` returns only when
  * the ensemble can take requests. Depend on the ensemble to use it.
+ *
+ * Size changes are membership changes: no server's container depends on the
+ * other members (membership.ts). A pre-flight check runs before the first
+ * server; a new server joins through its seed step and its gate
+ * (`reconfig -add`), one at a time; the ready gate removes servers beyond
+ * `size` (`reconfig -remove`) before Pulumi deletes their containers.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     /** Servers, ordered by id. */
@@ -54,10 +62,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     public readonly quorumSasl: boolean;
     /** Whether clients use digest authentication (auth.clientDigest). */
     public readonly clientDigest: boolean;
-    /** The superuser's name for `addauth digest`, when auth.clientDigest is on: it bypasses every ACL. */
-    public readonly superUser?: pulumi.Output<string>;
-    /** The superuser's password (secret), when auth.clientDigest is on. */
-    public readonly superPassword?: pulumi.Output<string>;
+    /** The superuser's name for `addauth digest`: it bypasses every ACL and may reconfig. Every ensemble has one. */
+    public readonly superUser: pulumi.Output<string>;
+    /** The superuser's password (secret). */
+    public readonly superPassword: pulumi.Output<string>;
+    /** One-shot check of the live membership before any server changes. */
+    public readonly preflight: docker.Container;
     /** Image id of the ensemble's image (bash, nc, zkCli.sh), for one-shot tool containers on its network. */
     public readonly toolsImageId: pulumi.Output<string>;
 
@@ -80,7 +90,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         this.clientDigest = settings.auth.clientDigest;
         const labels = { stack, ensemble: prefix };
 
-        const credentials = createEnsembleCredentials(name, this, { quorumSasl: this.quorumSasl, clientDigest: this.clientDigest });
+        const credentials = createEnsembleCredentials(name, this, { quorumSasl: this.quorumSasl });
         const auth = credentials.nodeAuth;
         this.superUser = credentials.superUser;
         this.superPassword = credentials.superPassword;
@@ -105,16 +115,39 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         );
         this.toolsImageId = image.imageId;
 
+        const superAuth = [
+            secretUpload(
+                SUPER_AUTH_FILE,
+                pulumi.all([this.superUser, this.superPassword]).apply(([user, password]) => renderSuperAuthSecret(user, password)),
+            ),
+        ];
+        const settingsHash = computeSettingsHash(settings);
+        this.preflight = createGate(
+            `${name}-preflight`,
+            {
+                containerName: `${prefix}-preflight`,
+                component: LABEL_VALUES.preflightComponent,
+                script: renderPreflightScript({ servers, namePrefix: prefix, settingsHash, timeoutSeconds: settings.rollTimeoutSeconds }),
+                targetEnv: `SERVERS=${servers.length}`,
+                imageId: this.toolsImageId,
+                networkName: this.networkName,
+                timeoutSeconds: settings.rollTimeoutSeconds,
+                labels,
+            },
+            this,
+        );
+
         this.nodes = [];
         this.rollGates = [];
-        this.createServers(name, settings, servers, auth, labels);
+        this.createServers(name, settings, servers, auth, labels, superAuth);
         const allIds = this.nodes.map((n) => n.container.id);
         this.readyGate = createGate(
             `${name}-ready-gate`,
             {
                 containerName: pulumi.all(allIds).apply((ids) => `${prefix}-ready-${shortHash(ids.join(","))}`),
                 component: LABEL_VALUES.readyGateComponent,
-                script: renderReadyGateScript({ servers: servers.map((s) => s.host), timeoutSeconds: settings.rollTimeoutSeconds }),
+                script: renderReadyGateScript({ servers, settingsHash, timeoutSeconds: settings.rollTimeoutSeconds }),
+                uploads: superAuth,
                 targetEnv: pulumi.all(allIds).apply((ids) => `TARGET_CONTAINER_IDS=${ids.join(",")}`),
                 imageId: this.toolsImageId,
                 networkName: this.networkName,
@@ -152,6 +185,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             clientDigest: this.clientDigest,
             superUser: this.superUser,
             superPassword: this.superPassword,
+            preflight: this.preflight,
             toolsImageId: this.toolsImageId,
         });
     }
@@ -163,6 +197,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         servers: ZooKeeperServerEntry[],
         auth: ZooKeeperNodeAuth | undefined,
         labels: Readonly<Record<string, string>>,
+        superAuth: docker.types.input.ContainerUpload[],
     ): void {
         const zooCfg: ZooCfgSettings = {
             tickTime: settings.tickTime,
@@ -176,7 +211,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             extraConfig: settings.extraConfig,
             quorumSasl: this.quorumSasl,
         };
-        let previousGate: docker.Container | undefined;
+        let previousGate: docker.Container = this.preflight;
         for (const server of servers) {
             const node = new ZooKeeperNode(
                 `${name}-${server.id}`,
@@ -196,7 +231,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                     auth,
                 },
                 // dependsOn only: a property reference would replace server i+1 whenever the gate is.
-                { parent: this, dependsOn: previousGate ? [previousGate] : [] },
+                { parent: this, dependsOn: [previousGate] },
             );
             this.nodes.push(node);
             if (server.id < servers.length) {
@@ -207,11 +242,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                         // The id suffix makes each replacement a new container name.
                         containerName: pulumi.interpolate`${this.namePrefix}-gate-${server.id}-${targetId.apply((id) => id.substring(0, 12))}`,
                         component: LABEL_VALUES.rollGateComponent,
-                        script: renderRollGateScript({
-                            target: server.host,
-                            peers: servers.filter((s) => s.id !== server.id).map((s) => s.host),
-                            timeoutSeconds: settings.rollTimeoutSeconds,
-                        }),
+                        script: renderRollGateScript({ target: server, servers, timeoutSeconds: settings.rollTimeoutSeconds }),
+                        uploads: superAuth,
                         targetEnv: pulumi.interpolate`TARGET_CONTAINER_ID=${targetId}`,
                         imageId: this.toolsImageId,
                         networkName: this.networkName,
@@ -224,6 +256,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             }
         }
     }
+}
+
+/**
+ * Hash of everything that shapes the servers' containers (size excepted), recorded with the
+ * membership by the ready gate: the pre-flight check refuses a size change that comes with any
+ * other server change.
+ */
+export function computeSettingsHash(settings: ZooKeeperEnsembleSettings): string {
+    const { size: _size, rollTimeoutSeconds: _timeout, networkName: _network, ...rest } = settings;
+    return shortHash(JSON.stringify(rest, Object.keys(rest).sort()));
 }
 
 /** computeNamePrefix, its refusal reported like any other argument problem. */

@@ -18,6 +18,10 @@ import {
     renderSrvrQuery,
     renderZooCfg,
 } from "./zooCfg";
+import { createGate } from "./gates";
+import { SERVING_MODES } from "./gateShell";
+import { START_SCRIPT_FILE, ZOO_CFG_TEMPLATE_FILE, renderSeedScript, renderServerStartScript } from "./membership";
+import { DEFAULT_ROLL_TIMEOUT_SECONDS } from "./schema";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE, renderServerJvmFlags } from "./zookeeperAuth";
 
 /** Arguments of one ZooKeeper server. */
@@ -32,7 +36,7 @@ export interface ZooKeeperNodeArgs {
     readonly hostname: string;
     /** Name of the Docker network the server joins. */
     readonly networkName: pulumi.Input<string>;
-    /** zoo.cfg content, identical for every member (see renderZooCfg). */
+    /** zoo.cfg settings, identical for every member (see renderZooCfg); `servers` only seeds a new server's membership. */
     readonly zooCfg: ZooCfgSettings;
     /** Container memory limit in MB, 128..65536; the heap is half of it (see computeHeapMb). Default 512. */
     readonly memoryMb?: number;
@@ -78,24 +82,29 @@ export function secretUpload(file: string, content: pulumi.Input<string>) {
 /**
  * Health check that passes only when the server actually serves requests:
  * a running JVM that has not joined a quorum answers `srvr` without a Mode.
+ * In quorum mode a single server is a leader.
  */
 export const ZOOKEEPER_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     "CMD-SHELL",
-    `${renderSrvrQuery("127.0.0.1")} | grep -qE '^Mode: (leader|follower|standalone)'`,
+    `${renderSrvrQuery("127.0.0.1")} | grep -qE '^Mode: (${SERVING_MODES.join("|")})'`,
 ]);
 
 /** Seconds a server gets to shut down cleanly (flush its log, leave the quorum). */
 export const SERVER_STOP_SECONDS = 30;
 
 /**
- * One ZooKeeper server: a container with its configuration uploaded, its
- * identity in /data/myid and its data and transaction log on named volumes
- * that survive container replacement.
+ * One ZooKeeper server: a container with its static configuration uploaded,
+ * its identity, membership, data and transaction log on named volumes that
+ * survive container replacement, and a one-shot seed step before it that
+ * writes the server's first membership file (see membership.ts). Nothing in
+ * the container's inputs depends on the other members, so a size change
+ * replaces no server that stays.
  *
- * Resource options' `dependsOn` applies to the container only, so that an
- * ensemble can order servers behind its roll gates while the component, its
- * volumes and its image register at once: the engine does not walk the gate
- * chain for them on a preview or a first deployment.
+ * Resource options' `dependsOn` applies to the seed step (and so to the
+ * container after it) only, so that an ensemble can order servers behind its
+ * roll gates while the component, its volumes and its image register at once:
+ * the engine does not walk the gate chain for them on a preview or a first
+ * deployment.
  */
 export class ZooKeeperNode extends pulumi.ComponentResource {
     public readonly serverId: number;
@@ -103,6 +112,8 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     public readonly dataVolume: docker.Volume;
     public readonly datalogVolume: docker.Volume;
+    /** One-shot step that writes the server's first membership file onto its data volume. */
+    public readonly seed: docker.Container;
     /** The RemoteImage the node resolved, when it was given `image` rather than `imageId`. */
     public readonly image?: docker.RemoteImage;
 
@@ -154,6 +165,28 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
             volumeOpts,
         );
 
+        this.seed = createGate(
+            `${name}-seed`,
+            {
+                containerName: `${settings.hostname}-seed`,
+                component: LABEL_VALUES.seedComponent,
+                script: renderSeedScript({
+                    id: settings.serverId,
+                    host: settings.hostname,
+                    servers: settings.zooCfg.servers.map((s) => ({ id: s.id, host: s.host })),
+                    timeoutSeconds: DEFAULT_ROLL_TIMEOUT_SECONDS,
+                }),
+                targetEnv: `SERVER_ID=${settings.serverId}`,
+                imageId,
+                networkName: check("networkName", networkNameField(), settings.networkName),
+                timeoutSeconds: DEFAULT_ROLL_TIMEOUT_SECONDS,
+                labels: { stack, ...settings.labels },
+                volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
+            },
+            this,
+            opts?.dependsOn,
+        );
+
         const auth = settings.auth;
         this.container = hardenedContainer(
             `${name}-container`,
@@ -162,11 +195,11 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 hostname: settings.hostname,
                 image: imageId,
                 networksAdvanced: [{ name: check("networkName", networkNameField(), settings.networkName), aliases: [settings.hostname] }],
-                // The official image's entrypoint keeps an existing zoo.cfg and myid,
-                // so these uploads are used unchanged.
+                // The start script writes zoo.cfg and myid on the data volume (membership.ts).
+                entrypoints: ["/bin/bash", START_SCRIPT_FILE],
                 uploads: [
-                    { file: "/conf/zoo.cfg", content: zooCfgText },
-                    { file: "/data/myid", content: `${settings.serverId}\n` },
+                    { file: ZOO_CFG_TEMPLATE_FILE, content: zooCfgText },
+                    { file: START_SCRIPT_FILE, content: renderServerStartScript() },
                     // Named in JVMFLAGS: DNS caching suited to peers that are containers.
                     { file: JVM_SECURITY_OVERRIDES_FILE, content: renderJvmSecurityOverrides() },
                     ...(auth?.jaasConfig === undefined
@@ -181,6 +214,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     { volumeName: this.datalogVolume.name, containerPath: "/datalog" },
                 ],
                 envs: [
+                    `ZOO_MY_ID=${settings.serverId}`,
                     `JVMFLAGS=${renderJvmFlags(heapMb)}`,
                     `ZK_SERVER_HEAP=${heapMb}`,
                     // Server-only, and no secret: the credentials are in the uploaded files.
@@ -208,7 +242,8 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 destroyGraceSeconds: SERVER_STOP_SECONDS,
                 labels,
             },
-            { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
+            // After the seed, which comes after opts.dependsOn: ordering is transitive.
+            { parent: this, dependsOn: [this.seed], deleteBeforeReplace: true },
         );
 
         this.registerOutputs({
@@ -217,6 +252,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
             container: this.container,
             dataVolume: this.dataVolume,
             datalogVolume: this.datalogVolume,
+            seed: this.seed,
             image: this.image,
         });
     }

@@ -1,15 +1,7 @@
 /**
- * The gate scripts are executed for real with bash, against a stub `nc`
- * that answers `srvr` with the mode a test assigns to each host.
- *
- * Two substitutions keep the runs safe and short without changing the scripts' logic: the pass
- * marker (a fixed path under /tmp in the container) becomes a file in the test's sandbox, and the
- * timeout (at least 10 s by contract) is shortened to a second or two.
+ * The gate scripts are executed for real with bash in a GateSandbox: a stub `nc` answers `srvr`
+ * with the mode a test assigns to each host, a stub `zkCli.sh` keeps the membership.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import {
     GATE_POLL_SECONDS,
     NO_PEER_POLLS,
@@ -17,103 +9,35 @@ import {
     renderReadyGateScript,
     renderRollGateScript,
 } from "../../components/zookeeper/rollGates";
+import { DEPLOYMENT_RECORD_ZNODE, SUPER_AUTH_FILE, renderMemberLine } from "../../components/zookeeper/gateShell";
 import { PASS_MARKER_HEALTHCHECK } from "../../components/zookeeper/gates";
+import { GateSandbox, RENDER_TIMEOUT, SUPER_PASSWORD } from "./gateSandbox";
 
-interface GateRun {
-    status: number | null;
-    stdout: string;
-    stderr: string;
-    /** Whether the script created the pass marker (in the sandbox). */
-    passed: boolean;
-}
+const member = (id: number) => ({ id, host: `zk-dev-${id}` });
+const members = (n: number) => Array.from({ length: n }, (_, i) => member(i + 1));
+const lines = (ids: number[]) => ids.map((id) => renderMemberLine(id, `zk-dev-${id}`));
 
-/** Smallest timeout the scripts accept; rendered with it, then shortened. */
-const RENDER_TIMEOUT = 10;
-
-let sandbox: string;
-let marker: string;
-
+let box: GateSandbox;
 beforeEach(() => {
-    sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
-    marker = path.join(sandbox, "gate-passed");
-    const bin = path.join(sandbox, "bin");
-    fs.mkdirSync(bin);
-    fs.mkdirSync(path.join(sandbox, "modes"));
-    // nc -w 2 HOST PORT: answers only the bare srvr word (a trailing newline gets nothing, as a real
-    // server's reset often does), only for hosts with a mode file. "lost:<mode>" loses the first
-    // answer to that host and gives <mode> from then on.
-    fs.writeFileSync(
-        path.join(bin, "nc"),
-        [
-            "#!/bin/bash",
-            "IFS= read -r -d '' cmd",
-            '[ "$cmd" = srvr ] || exit 0',
-            '[ "$4" = 2181 ] || exit 0',
-            'f="$MODES_DIR/$3"',
-            '[ -f "$f" ] || { echo "This ZooKeeper instance is not currently serving requests"; exit 0; }',
-            'mode="$(cat "$f")"',
-            'case "$mode" in lost:*) echo "${mode#lost:}" > "$f"; exit 0;; esac',
-            'echo "Zookeeper version: 3.9.4"; echo "Mode: $mode"; echo "Node count: 5"',
-            "",
-        ].join("\n"),
-        { mode: 0o755 },
-    );
-    // Keeps passing gates from lingering for seconds in tests.
-    fs.writeFileSync(path.join(bin, "sleep"), "#!/bin/bash\nexec /bin/sleep 0.05\n", { mode: 0o755 });
+    box = new GateSandbox();
 });
-
-afterEach(() => {
-    fs.rmSync(sandbox, { recursive: true, force: true });
-});
-
-function modes(assignments: Record<string, string>): void {
-    for (const [host, mode] of Object.entries(assignments)) {
-        fs.writeFileSync(path.join(sandbox, "modes", host), mode);
-    }
-}
-
-/** `text` with the one occurrence of `from` replaced; fails if there is not exactly one. */
-function replaceOnce(text: string, from: string, to: string): string {
-    const parts = text.split(from);
-    if (parts.length !== 2) {
-        throw new Error(`expected exactly one ${JSON.stringify(from)} in the script, found ${parts.length - 1}`);
-    }
-    return parts.join(to);
-}
-
-/** The script with the pass marker moved into the sandbox and, if given, a shorter timeout. */
-function forTest(script: string, timeoutSeconds?: number): string {
-    let out = replaceOnce(script, `touch ${PASS_MARKER}\n`, `touch ${marker}\n`);
-    if (timeoutSeconds !== undefined) {
-        out = replaceOnce(out, `\ntimeout=${RENDER_TIMEOUT}\n`, `\ntimeout=${timeoutSeconds}\n`);
-    }
-    return out;
-}
-
-function run(script: string, timeoutSeconds?: number): GateRun {
-    fs.rmSync(marker, { force: true });
-    const result = spawnSync("bash", ["-c", forTest(script, timeoutSeconds)], {
-        env: { PATH: `${path.join(sandbox, "bin")}:${process.env.PATH}`, MODES_DIR: path.join(sandbox, "modes") },
-        encoding: "utf8",
-        timeout: 20000,
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr, passed: fs.existsSync(marker) };
-}
+afterEach(() => box.remove());
 
 describe("renderRollGateScript", () => {
-    const gate = () => renderRollGateScript({ target: "zk-dev-1", peers: ["zk-dev-2", "zk-dev-3"], timeoutSeconds: RENDER_TIMEOUT });
+    const gate = (target = 1, size = 3) => renderRollGateScript({ target: member(target), servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
 
-    it("passes when no other member serves in NO_PEER_POLLS polls (first creation)", () => {
-        const result = run(gate());
+    it("passes when no other member serves in NO_PEER_POLLS polls (first creation), without asking zkCli", () => {
+        const result = box.run(gate());
         expect(result.status).toBe(0);
         expect(result.stdout).toContain(`no other member of the ensemble served in ${NO_PEER_POLLS} polls`);
         expect(result.passed).toBe(true);
+        expect(box.zkState("commands")).toBe("");
     });
 
     it("does not take one lost answer for a missing quorum: it waits for the target", () => {
         expect(NO_PEER_POLLS).toBeGreaterThanOrEqual(2);
-        modes({ "zk-dev-2": "lost:leader", "zk-dev-3": "lost:follower" });
-        const result = run(gate(), 1);
+        box.modes({ "zk-dev-2": "lost:leader", "zk-dev-3": "lost:follower" });
+        const result = box.run(gate(), 1);
         expect(result.stdout).not.toContain("nothing to protect");
         expect(result.stdout).toContain("serves; waiting up to 1s for zk-dev-1");
         expect(result.status).toBe(1);
@@ -125,18 +49,46 @@ describe("renderRollGateScript", () => {
         expect(gate()).not.toMatch(/echo srvr/);
     });
 
-    it("passes when a peer serves and the target has joined as follower", () => {
-        modes({ "zk-dev-2": "leader", "zk-dev-1": "follower" });
-        const result = run(gate(), 2);
+    it("passes when a peer serves and the target has joined as a member, with no reconfig", () => {
+        box.modes({ "zk-dev-2": "leader", "zk-dev-1": "follower", "zk-dev-3": "follower" });
+        box.members(lines([1, 2, 3]), "100000000");
+        const result = box.run(gate(), 2);
         expect(result.status).toBe(0);
-        expect(result.stdout).toContain("zk-dev-1 serves as follower");
+        expect(result.stdout).toContain("zk-dev-1 serves as follower, a member of configuration version 100000000 (1,2,3)");
+        expect(result.passed).toBe(true);
+        expect(box.zkState("commands")).not.toContain("reconfig");
+    });
+
+    it("adds a new server with reconfig -add as the superuser, retrying until it has synced", () => {
+        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
+        box.members(lines([1, 2, 3]), "100000003");
+        box.noQuorumFor(2);
+        const result = box.run(gate(4, 5), 5);
+        expect(result.status).toBe(0);
+        expect(result.stdout).toContain("zk-dev-4 serves but is not a member of configuration version 100000003 (1,2,3); adding it");
+        expect(result.stdout).toContain("not committed yet");
+        expect(result.stdout).toContain("zk-dev-4 added: configuration version 100000004 (1,2,3,4)");
+        expect(box.zkState("members")).toContain(renderMemberLine(4, "zk-dev-4"));
+        expect(box.zkState("commands").match(/^reconfig -add server\.4=/gm)).toHaveLength(3);
+        // zkCli echoes addauth with the password; the gate never prints it.
+        expect(result.stdout + result.stderr).not.toContain(SUPER_PASSWORD);
         expect(result.passed).toBe(true);
     });
 
+    it("fails, naming the committed membership, when the reconfig never commits", () => {
+        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
+        box.members(lines([1, 2, 3]), "100000003");
+        box.noQuorumFor(1000);
+        const result = box.run(gate(4, 5), 2);
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("did not commit in time; the membership is still version 100000003: 1,2,3");
+        expect(result.passed).toBe(false);
+    });
+
     it("fails after the timeout, without the pass marker, when a peer serves but the target does not", () => {
-        modes({ "zk-dev-3": "leader", "zk-dev-2": "follower" });
+        box.modes({ "zk-dev-3": "leader", "zk-dev-2": "follower" });
         const started = Date.now();
-        const result = run(gate(), 2);
+        const result = box.run(gate(), 2);
         expect(result.status).toBe(1);
         expect(result.stderr).toContain("zk-dev-1 did not serve as leader or follower within 2s");
         expect(result.passed).toBe(false);
@@ -144,14 +96,19 @@ describe("renderRollGateScript", () => {
     });
 
     it("does not count a standalone peer as a quorum", () => {
-        modes({ "zk-dev-2": "standalone" });
-        const result = run(gate());
+        box.modes({ "zk-dev-2": "standalone" });
+        const result = box.run(gate());
         expect(result.stdout).toContain("nothing to protect");
         expect(result.passed).toBe(true);
     });
 
+    it("reads the superuser's credentials from the secret file, not from its script", () => {
+        expect(gate()).toContain(`. ${SUPER_AUTH_FILE}\n`);
+        expect(gate()).not.toContain("SUPER_AUTH=");
+    });
+
     it("waits the rendered timeout", () => {
-        expect(renderRollGateScript({ target: "zk-dev-1", peers: ["zk-dev-2"], timeoutSeconds: 120 }).split("\n")).toContain("timeout=120");
+        expect(renderRollGateScript({ target: member(1), servers: members(3), timeoutSeconds: 120 }).split("\n")).toContain("timeout=120");
     });
 
     it("creates the pass marker the health check looks for", () => {
@@ -159,38 +116,75 @@ describe("renderRollGateScript", () => {
         expect(PASS_MARKER_HEALTHCHECK.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
     });
 
-    it("refuses host names that could inject shell code", () => {
+    it("refuses host names that could inject shell code, and a target outside the servers", () => {
         const hostRule = "must be a DNS label of lower case letters, digits and dashes (at most 63 characters)";
-        expect(() => renderRollGateScript({ target: "zk-1; rm -rf /", peers: [], timeoutSeconds: 10 })).toThrow(
-            `target: "zk-1; rm -rf /" is not allowed: ${hostRule}`,
+        expect(() => renderRollGateScript({ target: { id: 1, host: "zk-1; rm -rf /" }, servers: [], timeoutSeconds: 10 })).toThrow(
+            `target.host: "zk-1; rm -rf /" is not allowed: ${hostRule}`,
         );
-        expect(() => renderRollGateScript({ target: "zk-1", peers: ["$(reboot)"], timeoutSeconds: 10 })).toThrow(
-            `peers.0: "$(reboot)" is not allowed: ${hostRule}`,
+        expect(() => renderRollGateScript({ target: member(1), servers: [{ id: 1, host: "$(reboot)" }], timeoutSeconds: 10 })).toThrow(
+            `servers.0.host: "$(reboot)" is not allowed: ${hostRule}`,
         );
-        expect(() => renderRollGateScript({ target: "zk-1", peers: ["zk-1"], timeoutSeconds: 10 })).toThrow(
-            'peers must not include the target "zk-1"',
-        );
-        expect(() => renderRollGateScript({ target: "zk-1", peers: [], timeoutSeconds: 0 })).toThrow(
+        expect(() => renderRollGateScript({ target: member(4), servers: members(3), timeoutSeconds: 10 })).toThrow("servers must include the target zk-dev-4");
+        expect(() => renderRollGateScript({ target: member(1), servers: members(1), timeoutSeconds: 0 })).toThrow(
             "timeoutSeconds: 0 is not allowed: must be an integer number of seconds between 10 and 3600",
         );
     });
 });
 
 describe("renderReadyGateScript", () => {
-    const servers = ["zk-dev-1", "zk-dev-2", "zk-dev-3"];
-    const ready = (list = servers) => renderReadyGateScript({ servers: list, timeoutSeconds: RENDER_TIMEOUT });
+    const HASH = "0123456789ab";
+    const ready = (n = 3) => renderReadyGateScript({ servers: members(n), settingsHash: HASH, timeoutSeconds: RENDER_TIMEOUT });
+    const serving3 = () => box.modes({ "zk-dev-1": "follower", "zk-dev-2": "leader", "zk-dev-3": "follower" });
 
-    it("passes when all members serve with exactly one leader", () => {
-        modes({ "zk-dev-1": "follower", "zk-dev-2": "leader", "zk-dev-3": "follower" });
-        const result = run(ready(), 2);
+    it("passes when all members serve with one leader and report the same configuration, and records it", () => {
+        serving3();
+        box.members(lines([1, 2, 3]), "1");
+        const result = box.run(ready(), 2);
         expect(result.status).toBe(0);
-        expect(result.stdout).toContain("all members serve with one leader");
+        expect(result.stdout).toContain("all members serve with one leader, configuration version 1 (1,2,3)");
+        expect(result.passed).toBe(true);
+        expect(box.znode(DEPLOYMENT_RECORD_ZNODE)).toBe(`members=1,2,3;settings=${HASH}`);
+        expect(box.zkState("commands")).not.toContain("reconfig");
+        // Each server was asked for its own configuration.
+        expect(box.zkState("servers-asked").split("\n")).toEqual(expect.arrayContaining(["zk-dev-1:2181", "zk-dev-2:2181", "zk-dev-3:2181"]));
+    });
+
+    it("adds the last new server of a size change", () => {
+        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower", "zk-dev-5": "follower" });
+        box.members(lines([1, 2, 3, 4]), "100000004");
+        const result = box.run(ready(5), 3);
+        expect(result.status).toBe(0);
+        expect(result.stdout).toContain("adding server 5 to configuration version 100000004 (1,2,3,4)");
+        expect(box.zkState("members").trim().split("\n")).toEqual(lines([1, 2, 3, 4, 5]));
+        expect(result.stdout).toContain("configuration version 100000005 (1,2,3,4,5)");
+    });
+
+    it("removes servers beyond the size in one reconfig, then records the new membership", () => {
+        box.modes({ "zk-dev-1": "follower", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower", "zk-dev-5": "leader" });
+        box.members(lines([1, 2, 3, 4, 5]), "100000005");
+        // Once server 5 has left, another member leads.
+        const result = box.run(ready(3).replace("read_config \"$all\"\nfor id", `echo leader > "$SANDBOX/modes/zk-dev-1"\nread_config "$all"\nfor id`), 3);
+        expect(result.status).toBe(0);
+        expect(result.stdout).toContain("removing server(s) 4,5 from configuration version 100000005 (1,2,3,4,5)");
+        expect(box.zkState("commands").match(/^reconfig .*/gm)).toEqual(["reconfig -remove 4,5"]);
+        expect(box.zkState("members").trim().split("\n")).toEqual(lines([1, 2, 3]));
+        expect(box.znode(DEPLOYMENT_RECORD_ZNODE)).toBe(`members=1,2,3;settings=${HASH}`);
         expect(result.passed).toBe(true);
     });
 
+    it("waits for a server that still reports an older configuration, and fails naming it", () => {
+        serving3();
+        box.members(lines([1, 2, 3]), "100000003");
+        box.versionOf("zk-dev-3", "100000002");
+        const result = box.run(ready(), 2);
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("zk-dev-3 reports configuration version 100000002 (1,2,3), expected 100000003 (1,2,3)");
+        expect(result.passed).toBe(false);
+    });
+
     it("fails when a member does not serve", () => {
-        modes({ "zk-dev-1": "follower", "zk-dev-2": "leader" });
-        const result = run(ready(), 1);
+        box.modes({ "zk-dev-1": "follower", "zk-dev-2": "leader" });
+        const result = box.run(ready(), 1);
         expect(result.status).toBe(1);
         expect(result.stderr).toContain("did not become ready within 1s");
         expect(result.stderr).toContain("zk-dev-3=down");
@@ -198,27 +192,29 @@ describe("renderReadyGateScript", () => {
     });
 
     it("fails when two members claim to lead", () => {
-        modes({ "zk-dev-1": "leader", "zk-dev-2": "leader", "zk-dev-3": "follower" });
-        const result = run(ready(), 1);
+        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "leader", "zk-dev-3": "follower" });
+        box.members(lines([1, 2, 3]), "1");
+        const result = box.run(ready(), 1);
         expect(result.status).toBe(1);
+        expect(result.stderr).toContain("did not serve with one leader within 1s");
         expect(result.passed).toBe(false);
     });
 
-    it("expects a single server to be standalone", () => {
-        modes({ "zk-dev-1": "standalone" });
-        const result = run(ready(["zk-dev-1"]), 2);
+    it("expects a single server to lead a quorum of one: standalone does not pass", () => {
+        box.modes({ "zk-dev-1": "leader" });
+        box.members(lines([1]), "1");
+        const result = box.run(ready(1), 2);
         expect(result.status).toBe(0);
-        expect(result.stdout).toContain("standalone server serves");
         expect(result.passed).toBe(true);
-        modes({ "zk-dev-1": "follower" });
-        const follower = run(ready(["zk-dev-1"]), 1);
-        expect(follower.status).toBe(1);
-        expect(follower.passed).toBe(false);
+        box.modes({ "zk-dev-1": "standalone" });
+        const standalone = box.run(ready(1), 1);
+        expect(standalone.status).toBe(1);
+        expect(standalone.passed).toBe(false);
     });
 
     it("refuses an empty server list", () => {
-        expect(() => renderReadyGateScript({ servers: [], timeoutSeconds: 10 })).toThrow(
-            "servers: [] is not allowed: must list at least one server host name",
+        expect(() => renderReadyGateScript({ servers: [], settingsHash: HASH, timeoutSeconds: 10 })).toThrow(
+            "servers: [] is not allowed: must list at least one server, each with an id and a host name",
         );
     });
 });
@@ -226,8 +222,8 @@ describe("renderReadyGateScript", () => {
 describe("gate polling", () => {
     it("asks the servers again every half second, in both gates", () => {
         expect(GATE_POLL_SECONDS).toBe(0.5);
-        const roll = renderRollGateScript({ target: "zk-dev-1", peers: ["zk-dev-2"], timeoutSeconds: 10 });
-        const ready = renderReadyGateScript({ servers: ["zk-dev-1", "zk-dev-2", "zk-dev-3"], timeoutSeconds: 10 });
+        const roll = renderRollGateScript({ target: member(1), servers: members(2 + 1), timeoutSeconds: 10 });
+        const ready = renderReadyGateScript({ servers: members(3), settingsHash: "0123456789ab", timeoutSeconds: 10 });
         for (const script of [roll, ready]) {
             expect(script).toContain("  sleep 0.5\n");
             expect(script).not.toContain("sleep 2");
