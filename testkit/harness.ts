@@ -17,10 +17,11 @@ export const repoRoot = path.resolve(__dirname, "..");
 export const PROJECT = "zookeeper-platform";
 
 /**
- * Logical names of what a rolling update of the stacks' ensemble (`zk`) replaces: each server's
- * container, the roll gate behind it and the final ready gate. Anything else replaced is a bug.
+ * Logical names of what a rolling update of the stacks' ensemble (`zk`) replaces: the pre-flight
+ * check (it runs again whenever the servers' settings change), each server's container, the roll
+ * gate behind it and the final ready gate. Anything else replaced is a bug.
  */
-export const ROLL_RESOURCE_NAME = /^zk-(\d+-container|roll-gate-\d+|ready-gate)$/;
+export const ROLL_RESOURCE_NAME = /^zk-(preflight|\d+-container|roll-gate-\d+|ready-gate)$/;
 
 /** Logical name of a server's container in the stacks' ensemble (`zk`). */
 export const SERVER_CONTAINER_NAME = /^zk-\d+-container$/;

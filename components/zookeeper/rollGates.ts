@@ -100,6 +100,9 @@ function memberAssignments(servers: readonly GateMember[], timeoutSeconds: numbe
 }
 
 
+/** Znodes the ready gate probes (they never exist) to mark where each server's answer ends. */
+const VIEW_PROBE_PREFIX = "/pulumi-zookeeper-docker/view-of-";
+
 /** Shell test: the `server.N=` lines in $cfg include id $1. */
 const HAS_MEMBER = 'has_member() { printf \'%s\\n\' "$cfg" | grep -q "^server\\.$1="; }';
 
@@ -217,14 +220,24 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         "fi",
         `out="$(printf '${recordCommands.join("\\n")}\\n' "$SUPER_AUTH" "$record" "$record" | zk "$all")"`,
         `printf '%s\\n' "$out" | grep -qxF "$record" || fail "could not record the membership in ${DEPLOYMENT_RECORD_ZNODE}"`,
-        "for s in $hosts; do",
-        "  while :; do",
-        `    out="$(printf 'config\\nquit\\n' | zk "$s:${CLIENT_PORT}")"`,
-        "    v=\"$(printf '%s\\n' \"$out\" | config_version)\"; m=\"$(printf '%s\\n' \"$out\" | grep '^server\\.' | member_ids)\"",
-        '    [ "$v" = "$cfg_version" ] && [ "$m" = "$ids" ] && break',
-        '    [ $SECONDS -lt $deadline ] || fail "$s reports configuration version ${v:-none} ($m), expected $cfg_version ($ids)"',
-        "    sleep 1",
-        "  done",
+        // One zkCli session asks every server for its own view, each followed by the probe of a
+        // znode that does not exist: zkCli's "Node does not exist: <path>" closes that server's part.
+        "views() {",
+        `  { for s in $hosts; do printf 'connect %s:${CLIENT_PORT}\\nconfig\\nget ${VIEW_PROBE_PREFIX}%s\\n' "$s" "$s"; done; echo quit; } | zk "$all" |`,
+        "    awk '/^server\\.[0-9]+=/ { id = $0; sub(/^server\\./, \"\", id); sub(/=.*/, \"\", id); ids = ids \" \" id; next }",
+        "         /^version=/ { v = substr($0, 9); next }",
+        `         index($0, "Node does not exist: ${VIEW_PROBE_PREFIX}") == 1 { h = substr($0, ${"Node does not exist: ".length + VIEW_PROBE_PREFIX.length + 1}); print h, (v == "" ? "none" : v), ids; v = ""; ids = "" }'`,
+        "}",
+        "while :; do",
+        '  wrong=""; seen=0',
+        "  while read -r host v rest; do",
+        "    seen=$((seen + 1))",
+        '    m="$(tr \' \' \'\\n\' <<<"$rest" | grep . | sort -n | paste -sd, -)"',
+        '    [ "$v" = "$cfg_version" ] && [ "$m" = "$ids" ] || wrong="$wrong $host reports configuration version $v (${m:-no members});"',
+        '  done < <(views)',
+        '  [ $seen -eq $(wc -w <<<"$hosts") ] && [ -z "$wrong" ] && break',
+        '  [ $SECONDS -lt $deadline ] || fail "not every server reports configuration version $cfg_version ($ids):${wrong:- only $seen of them answered}"',
+        "  sleep 1",
         "done",
         "until all_serve && [ $leaders -eq 1 ]; do",
         '  [ $SECONDS -lt $deadline ] || fail "the ensemble did not serve with one leader within ${timeout}s:$status"',

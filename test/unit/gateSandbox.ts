@@ -61,6 +61,7 @@ const ZKCLI = [
     "  set -- $line",
     '  case "$1" in',
     '    addauth) [ "$3" = "super:$(cat "$st/super")" ] && authed=1;;',
+    '    connect) server="$2"; single="${2%%:*}"; echo "$server" >> "$st/servers-asked";;',
     "    config) show;;",
     "    reconfig)",
     '      if [ $authed -ne 1 ]; then echo "Insufficient permission : /zookeeper/config"; continue; fi',

@@ -1,0 +1,214 @@
+/**
+ * Size changes for real. Stack `resizee2e` (host ports 165xx) is deployed at size 1 with the code
+ * of the commit the resize work started from (6bbe0db: static membership, a standalone server),
+ * upgraded in place by `pulumi up` with the working tree's code, then resized 1 -> 3 -> 5 -> 3 -> 1
+ * with a writer and a quorum sampler on the servers that stay; at 5 a roll (tickTime) and a
+ * restart of every server must keep the membership. A prod-like stack `resizeprod` (auth on,
+ * data retained on delete, host ports 166xx) goes 5 -> 3 -> 5: the removed servers' retained
+ * volumes carry the removal marker and are cleared before the servers join again.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { Project, SERVER_CONTAINER_NAME, copyProject, docker, openStack, sleep } from "../../testkit/harness";
+import { connect, create, getData } from "../../testkit/zk";
+import { deployAtCommit, destroyAll, previewWithCurrent } from "./harness";
+import { ResizeOutcome, expectCommittedMembership, expectScrapedServers, hostPorts, readBackWrites, resize } from "./resizeSteps";
+
+const COMMIT = "6bbe0db";
+const STACK = "resizee2e";
+const PORTS = { zkClient: 16511, zkMetrics: 16531, app: 16580, prometheus: 16590, alertmanager: 16593, grafana: 16500 };
+const PROD = { stack: "resizeprod", zkClient: 16611, app: 16680 };
+
+/** Longest gap between acknowledged writes: when the leader stays, and when the update removes it. */
+const GAP_LEADER_STAYS_MS = 3000;
+const GAP_LEADER_REMOVED_MS = 4000;
+
+const results: string[] = [];
+const log = (line: string) => console.log(`[resize] ${line}`);
+
+afterAll(async () => {
+    console.log(`resize summary:\n  ${results.join("\n  ")}`);
+    await destroyAll();
+});
+
+/** The checks every size change must pass. */
+async function expectSafeResize(outcome: ResizeOutcome, clientBase: number, to: number, stayingIds: number[]): Promise<void> {
+    results.push(
+        `${outcome.label}: up ${outcome.upSeconds.toFixed(1)} s, longest write gap ${outcome.writes.longestGapMs} ms, ` +
+            `${outcome.writes.acknowledged.length} writes, leader removed ${outcome.leaderRemoved}, quorum lost ${outcome.losses.length > 0}`,
+    );
+    // No server that stays is replaced: membership is not part of its container's inputs.
+    const replacedServers = outcome.replaced.filter((n) => SERVER_CONTAINER_NAME.test(n));
+    expect(replacedServers).toEqual([]);
+    const serverIds = (names: string[]) => names.filter((n) => SERVER_CONTAINER_NAME.test(n)).map((n) => Number(/zk-(\d+)-/.exec(n)![1]));
+    const from = Number(outcome.label.split("->")[0]);
+    expect(serverIds(outcome.created)).toEqual(to > from ? Array.from({ length: to - from }, (_, i) => from + i + 1) : []);
+    expect(serverIds(outcome.deleted).sort((a, b) => a - b)).toEqual(to < from ? Array.from({ length: from - to }, (_, i) => to + i + 1) : []);
+
+    expect(outcome.writes.acknowledged.length).toBeGreaterThan(50);
+    expect(outcome.writes.longestGapMs).toBeLessThanOrEqual(outcome.leaderRemoved ? GAP_LEADER_REMOVED_MS : GAP_LEADER_STAYS_MS);
+    // The quorum never lost; a leader that is removed hands over once, within the gap bound.
+    if (outcome.leaderRemoved) {
+        expect(outcome.losses.length).toBeLessThanOrEqual(1);
+        expect(outcome.losses.every((l) => l.to - l.from <= GAP_LEADER_REMOVED_MS)).toBe(true);
+    } else {
+        expect(outcome.losses).toEqual([]);
+    }
+    const staying = hostPorts(clientBase, stayingIds.length).join(",");
+    expect(await readBackWrites(staying, outcome)).toEqual({ missing: [], duplicates: [], outOfOrder: [] });
+    const version = await expectCommittedMembership(clientBase, to);
+    results.push(`${outcome.label}: committed configuration version ${version}, members 1..${to}`);
+}
+
+async function expectQuietPreview(stack: Stack): Promise<void> {
+    const preview = await stack.preview({ expectNoChanges: true, onOutput: () => undefined });
+    expect(preview.changeSummary).toEqual(expect.not.objectContaining({ create: expect.anything(), replace: expect.anything() }));
+}
+
+describe(`a stack deployed at ${COMMIT} with one server, upgraded, then resized 1 -> 3 -> 5 -> 3 -> 1`, () => {
+    let stack: Stack;
+    let marker: string;
+
+    test(`deployed at ${COMMIT} (size 1, standalone), upgraded by \`pulumi up\` with the working tree: the data stays, a quorum of one`, async () => {
+        const overrides = {
+            "zookeeper.size": 1,
+            "zookeeper.clientHostPortBase": PORTS.zkClient,
+            "zookeeper.metricsHostPortBase": PORTS.zkMetrics,
+            "clientApp.hostPortBase": PORTS.app,
+            "monitoring.prometheusHostPort": PORTS.prometheus,
+            "monitoring.alertmanagerHostPort": PORTS.alertmanager,
+            "monitoring.grafanaHostPort": PORTS.grafana,
+        };
+        const deployment = await deployAtCommit({ commit: COMMIT, stackName: STACK, baseStack: "dev", configOverrides: overrides, log });
+        const client = await connect(hostPorts(PORTS.zkClient, 1)[0]);
+        marker = `/resize-before-upgrade-${Date.now()}`;
+        await create(client, marker, `written at ${COMMIT}`);
+        client.close();
+
+        const preview = await previewWithCurrent(deployment);
+        stack = preview.stack;
+        const started = Date.now();
+        const result = await stack.up({ onOutput: () => undefined });
+        expect(result.summary.result).toBe("succeeded");
+        results.push(`upgrade from ${COMMIT} at size 1: up ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        expect(await expectCommittedMembership(PORTS.zkClient, 1)).not.toBe("");
+        const after = await connect(hostPorts(PORTS.zkClient, 1)[0]);
+        expect(await getData(after, marker)).toBe(`written at ${COMMIT}`);
+        after.close();
+        await expectQuietPreview(stack);
+    });
+
+    test("1 -> 3: two servers join one at a time; nothing that stays is replaced", async () => {
+        const outcome = await resize(stack, PORTS.zkClient, 1, 3, log);
+        await expectSafeResize(outcome, PORTS.zkClient, 3, [1]);
+        await expectQuietPreview(stack);
+        await expectScrapedServers(`http://127.0.0.1:${PORTS.prometheus}`, 3);
+    });
+
+    test("3 -> 5", async () => {
+        const outcome = await resize(stack, PORTS.zkClient, 3, 5, log);
+        await expectSafeResize(outcome, PORTS.zkClient, 5, [1, 2, 3]);
+        await expectQuietPreview(stack);
+        await expectScrapedServers(`http://127.0.0.1:${PORTS.prometheus}`, 5);
+    });
+
+    test("at 5: a roll (tickTime) and a restart of every server keep the membership", async () => {
+        const version = await expectCommittedMembership(PORTS.zkClient, 5);
+        await stack.setConfig("zookeeper-platform:zookeeper.tickTime", { value: "1900" }, true);
+        const rolled = await stack.up({ onOutput: () => undefined });
+        expect(rolled.summary.result).toBe("succeeded");
+        expect(await expectCommittedMembership(PORTS.zkClient, 5)).toBe(version);
+        await docker("restart", "-t", "30", ...Array.from({ length: 5 }, (_, i) => `zk-${STACK}-${i + 1}`));
+        let afterRestart = "";
+        for (let attempt = 0; attempt < 60 && afterRestart === ""; attempt++) {
+            afterRestart = await expectCommittedMembership(PORTS.zkClient, 5).catch(() => "");
+            if (afterRestart === "") {
+                await sleep(1000);
+            }
+        }
+        expect(afterRestart).toBe(version);
+        const client = await connect(hostPorts(PORTS.zkClient, 5).join(","));
+        expect(await getData(client, marker)).toBe(`written at ${COMMIT}`);
+        client.close();
+        results.push(`at 5: tickTime roll and a restart of every server kept configuration version ${version}`);
+    });
+
+    test("5 -> 3: the removed servers leave by reconfig before they stop", async () => {
+        const outcome = await resize(stack, PORTS.zkClient, 5, 3, log);
+        await expectSafeResize(outcome, PORTS.zkClient, 3, [1, 2, 3]);
+        await expectQuietPreview(stack);
+        await expectScrapedServers(`http://127.0.0.1:${PORTS.prometheus}`, 3);
+    });
+
+    test("3 -> 1", async () => {
+        const outcome = await resize(stack, PORTS.zkClient, 3, 1, log);
+        await expectSafeResize(outcome, PORTS.zkClient, 1, [1]);
+        await expectQuietPreview(stack);
+        const client = await connect(hostPorts(PORTS.zkClient, 1)[0]);
+        expect(await getData(client, marker)).toBe(`written at ${COMMIT}`);
+        client.close();
+    });
+});
+
+describe("a prod-like stack (auth on, data retained on delete) resized 5 -> 3 -> 5", () => {
+    let project: Project;
+    let stack: Stack;
+
+    test("5 -> 3 keeps the removed servers' volumes, marked as removed", async () => {
+        project = copyProject(PROD.stack);
+        fs.writeFileSync(
+            path.join(project.workDir, "stacks", `Pulumi.${PROD.stack}.yaml`),
+            [
+                "config:",
+                "  zookeeper-platform:zookeeper:",
+                "    size: 5",
+                "    memoryMb: 256",
+                `    clientHostPortBase: ${PROD.zkClient}`,
+                "    retainDataOnDelete: true",
+                "    auth:",
+                "      quorumSasl: true",
+                "      clientDigest: true",
+                "  zookeeper-platform:clientApp:",
+                "    replicas: 2",
+                `    hostPortBase: ${PROD.app}`,
+                "  zookeeper-platform:monitoring:",
+                "    enabled: false",
+                "  zookeeper-platform:images:",
+                "    source: local",
+                "",
+            ].join("\n"),
+        );
+        stack = await openStack(project, PROD.stack);
+        const up = await stack.up({ onOutput: () => undefined });
+        expect(up.summary.result).toBe("succeeded");
+        await expectCommittedMembership(PROD.zkClient, 5);
+
+        const outcome = await resize(stack, PROD.zkClient, 5, 3, log);
+        await expectSafeResize(outcome, PROD.zkClient, 3, [1, 2, 3]);
+        for (const id of [4, 5]) {
+            const markerText = await docker("run", "--rm", "-v", `zk-${PROD.stack}-${id}-data:/data`, "--entrypoint", "cat", "zkpd.local/zookeeper:3.9.4", "/data/removed-from-ensemble");
+            expect(markerText).toMatch(/^removed at config version [0-9a-f]+$/);
+        }
+    });
+
+    test("3 -> 5 clears the retained volumes before the servers join again", async () => {
+        const outcome = await resize(stack, PROD.zkClient, 3, 5, log);
+        await expectSafeResize(outcome, PROD.zkClient, 5, [1, 2, 3]);
+        for (const id of [4, 5]) {
+            const logs = await docker("logs", `zk-${PROD.stack}-${id}`);
+            expect(logs).toContain("clearing this server's data, it joins as a new server");
+        }
+        await expectQuietPreview(stack);
+    });
+
+    afterAll(async () => {
+        if (stack) {
+            await stack.destroy({ onOutput: () => undefined });
+            const volumes = (await docker("volume", "ls", "-q", "--filter", `name=zk-${PROD.stack}-`)).split("\n").filter(Boolean);
+            if (volumes.length > 0) {
+                await docker("volume", "rm", ...volumes);
+            }
+        }
+    });
+});
