@@ -30,6 +30,12 @@ export function renderMemberLine(id: number | string, host: string): string {
     return `server.${id}=${host}:${QUORUM_PORT}:${ELECTION_PORT}:participant;${CLIENT_PORT}`;
 }
 
+/**
+ * JVM flags of every zkCli run: a JVM that lives a second or two spends most of it compiling, so
+ * only the first JIT tier and the serial collector; the console shows warnings only.
+ */
+export const ZKCLI_JVM_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Dzookeeper.console.threshold=WARN";
+
 /** Shell variable assignments, in the order given; values are already quoted where needed. */
 export function assignments(values: Readonly<Record<string, string>>): string[] {
     return Object.entries(values).map(([name, value]) => `${name}=${value}`);
@@ -48,6 +54,7 @@ export function assignments(values: Readonly<Record<string, string>>): string[] 
 export function renderShellPreamble(tag: string): string[] {
     return [
         "set -u",
+        `ZKCLI_JVM_FLAGS="${ZKCLI_JVM_FLAGS}"`,
         "mode_of() {",
         `  ${renderSrvrQuery('"$1"')} 2>/dev/null | sed -n 's/^Mode: //p' | head -n 1`,
         "}",
@@ -56,7 +63,7 @@ export function renderShellPreamble(tag: string): string[] {
         "  return 1",
         "}",
         "zk() {",
-        '  ZK_CLIENT_HEAP=64 CLIENT_JVMFLAGS=-Dzookeeper.console.threshold=WARN zkCli.sh -waitforconnection -timeout 10000 -server "$1" 2>&1 | grep -vF "${SUPER_AUTH:-no credentials}"',
+        '  ZK_CLIENT_HEAP=64 CLIENT_JVMFLAGS="${ZKCLI_JVM_FLAGS}" zkCli.sh -waitforconnection -timeout 10000 -server "$1" 2>&1 | grep -vF "${SUPER_AUTH:-no credentials}"',
         "}",
         "member_ids() {",
         "  sed -n 's/^server\\.\\([0-9][0-9]*\\)=.*/\\1/p' | sort -n | paste -sd, -",
@@ -78,15 +85,17 @@ export function renderShellPreamble(tag: string): string[] {
 }
 
 /**
- * `read_config SERVERS`: sets `cfg` (the `server.N=` lines), `cfg_ids` and `cfg_version` from
- * zkCli's `config`, retrying until `deadline`; fails the script when it never answers.
+ * `read_config SERVERS [COMMANDS]`: sets `cfg` (the `server.N=` lines), `cfg_ids` and
+ * `cfg_version` from zkCli's `config`, retrying until `deadline`; fails the script when it never
+ * answers. COMMANDS (newline-separated zkCli commands) run in the same session, after `config`;
+ * the whole answer is left in `cfg_out`.
  */
 export function renderReadConfig(): string[] {
     return [
         "read_config() {",
         "  local out",
         "  while :; do",
-        "    out=\"$(printf 'config\\nquit\\n' | zk \"$1\")\"",
+        "    out=\"$(printf 'config\\n%s\\nquit\\n' \"${2:-}\" | zk \"$1\")\"; cfg_out=\"$out\"",
         "    cfg=\"$(printf '%s\\n' \"$out\" | grep '^server\\.')\"",
         '    cfg_version="$(printf \'%s\\n\' "$out" | config_version)"',
         '    if [ -n "$cfg" ] && [ -n "$cfg_version" ]; then cfg_ids="$(printf \'%s\\n\' "$cfg" | member_ids)"; return 0; fi',

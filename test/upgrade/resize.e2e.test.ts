@@ -36,7 +36,9 @@ afterAll(async () => {
 async function expectSafeResize(outcome: ResizeOutcome, clientBase: number, to: number, stayingIds: number[]): Promise<void> {
     results.push(
         `${outcome.label}: up ${outcome.upSeconds.toFixed(1)} s, longest write gap ${outcome.writes.longestGapMs} ms, ` +
-            `${outcome.writes.acknowledged.length} writes, leader removed ${outcome.leaderRemoved}, quorum lost ${outcome.losses.length > 0}`,
+            `${outcome.writes.acknowledged.length} writes, leader removed ${outcome.leaderRemoved}, ` +
+            `samples below a majority: ${outcome.losses.length === 0 ? "none" : outcome.losses.map((l) => `${l.to - l.from} ms`).join(", ")}` +
+            `${outcome.leaderRemoved ? " (the leader's handover)" : ""}`,
     );
     // No server that stays is replaced: membership is not part of its container's inputs.
     const replacedServers = outcome.replaced.filter((n) => SERVER_CONTAINER_NAME.test(n));
