@@ -67,12 +67,19 @@ describe("zoo.cfg with quorum SASL", () => {
         expect(zooCfg(3)).toBe(zooCfg(3, false));
     });
 
-    it("refuses quorum SASL for a standalone server", () => {
-        expect(() => zooCfg(1, true)).toThrow(
-            'renderZooCfg "settings": invalid arguments (1 problem):\n' +
-                "  - quorumSasl: true is not allowed: must be false with one server: a standalone server has no quorum to authenticate",
-        );
-        expect(() => zooCfg(1, false)).not.toThrow();
+    it("accepts quorum SASL for a single server: it runs in quorum mode and can grow", () => {
+        const lines = zooCfg(1, true).split("\n");
+        for (const line of expected) {
+            expect(lines).toContain(line);
+        }
+        expect(lines).toContain("standaloneEnabled=false");
+        expect(problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 1), quorumSasl: true })).toEqual([]);
+    });
+
+    it("refuses skipACL in extraConfig: it would switch off the ACLs and the superuser's reconfig authorisation", () => {
+        expect(problemsOf(zooCfgSettingsSchema, { servers: computeServerEntries("zk-dev", 3), extraConfig: { skipACL: "yes" } })).toEqual([
+            'extraConfig.skipACL: "yes" is not allowed: is managed by zookeeper-docker and cannot be overridden',
+        ]);
     });
 
     it("keeps the whitelist at srvr,mntr (health checks and monitoring) with auth on", () => {
