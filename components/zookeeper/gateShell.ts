@@ -95,7 +95,7 @@ export function renderReadConfig(): string[] {
         "read_config() {",
         "  local out",
         "  while :; do",
-        "    out=\"$(printf 'config\\n%s\\nquit\\n' \"${2:-}\" | zk \"$1\")\"; cfg_out=\"$out\"",
+        '    out="$(printf \'config\\n%s\\nquit\\n\' "${2:-}" | zk "$1")"; cfg_out="$out"',
         "    cfg=\"$(printf '%s\\n' \"$out\" | grep '^server\\.')\"",
         '    cfg_version="$(printf \'%s\\n\' "$out" | config_version)"',
         '    if [ -n "$cfg" ] && [ -n "$cfg_version" ]; then cfg_ids="$(printf \'%s\\n\' "$cfg" | member_ids)"; return 0; fi',
@@ -116,14 +116,14 @@ export function renderReconfig(): string[] {
         "reconfig() {",
         '  local servers="$1" out; shift',
         "  while :; do",
-        "    out=\"$(printf 'addauth digest %s\\nreconfig %s\\nquit\\n' \"$SUPER_AUTH\" \"$*\" | zk \"$servers\")\"",
+        '    out="$(printf \'addauth digest %s\\nreconfig %s\\nquit\\n\' "$SUPER_AUTH" "$*" | zk "$servers")"',
         "    if printf '%s\\n' \"$out\" | grep -q '^Committed new configuration'; then",
         "      cfg=\"$(printf '%s\\n' \"$out\" | grep '^server\\.')\"",
         '      cfg_version="$(printf \'%s\\n\' "$out" | config_version)"',
-        "      cfg_ids=\"$(printf '%s\\n' \"$cfg\" | member_ids)\"",
+        '      cfg_ids="$(printf \'%s\\n\' "$cfg" | member_ids)"',
         "      return 0",
         "    fi",
-        '    echo "reconfig $*: not committed yet: $(printf \'%s\\n\' "$out" | grep -oE \'KeeperErrorCode = [A-Za-z]+|Insufficient permission|ConnectionLoss\' | head -n 1)"',
+        "    echo \"reconfig $*: not committed yet: $(printf '%s\\n' \"$out\" | grep -oE 'KeeperErrorCode = [A-Za-z]+|Insufficient permission|ConnectionLoss' | head -n 1)\"",
         '    [ $SECONDS -lt $deadline ] || fail "reconfig $* did not commit in time; the membership is still version $cfg_version: $cfg_ids"',
         "    sleep 1",
         "  done",
@@ -134,7 +134,9 @@ export function renderReconfig(): string[] {
 /** `SUPER_AUTH='super:<password>'`: the content of SUPER_AUTH_FILE. */
 export function renderSuperAuthSecret(user: string, password: string): string {
     if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(user) || !/^[!#-&(-9<-[\]-~]{16,128}$/.test(password)) {
-        throw new Error("superuser credentials are not allowed: the user must be a name and the password 16..128 printable characters without quotes");
+        throw new Error(
+            "superuser credentials are not allowed: the user must be a name and the password 16..128 printable characters without quotes",
+        );
     }
     return `SUPER_AUTH='${user}:${password}'\n`;
 }

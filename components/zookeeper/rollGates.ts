@@ -99,7 +99,6 @@ function memberAssignments(servers: readonly GateMember[], timeoutSeconds: numbe
     });
 }
 
-
 /** Znodes the ready gate probes (they never exist) to mark where each server's answer ends. */
 const VIEW_PROBE_PREFIX = "/pulumi-zookeeper-docker/view-of-";
 
@@ -150,7 +149,7 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         "while :; do",
         '  mode="$(mode_of "$target")"',
         '  case "$mode" in leader|follower) break;; esac',
-        '  [ $SECONDS -lt $deadline ] || fail "$target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum"',
+        '  [ $SECONDS -lt $deadline ] || fail "$target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum and membership. See docker logs $target, fix the cause and run pulumi up again"',
         `  sleep ${GATE_POLL_SECONDS}`,
         "done",
         'read_config "$all"',
@@ -213,7 +212,7 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         '  echo "ready-gate: adding server $id to configuration version $cfg_version ($cfg_ids)"',
         '  reconfig "$all" -add "$(printf \'%s\\n\' "$lines" | grep "^server\\.$id=")"',
         "done",
-        "extra=\"$(comm -23 <(tr , '\\n' <<<\"$cfg_ids\" | sort) <(tr , '\\n' <<<\"$ids\" | sort) | sort -n | paste -sd, -)\"",
+        'extra="$(comm -23 <(tr , \'\\n\' <<<"$cfg_ids" | sort) <(tr , \'\\n\' <<<"$ids" | sort) | sort -n | paste -sd, -)"',
         'if [ -n "$extra" ]; then',
         '  echo "ready-gate: removing server(s) $extra from configuration version $cfg_version ($cfg_ids)"',
         '  reconfig "$all" -remove "$extra"',
@@ -224,7 +223,7 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         // znode that does not exist: zkCli's "Node does not exist: <path>" closes that server's part.
         "views() {",
         `  { for s in $hosts; do printf 'connect %s:${CLIENT_PORT}\\nconfig\\nget ${VIEW_PROBE_PREFIX}%s\\n' "$s" "$s"; done; echo quit; } | zk "$all" |`,
-        "    awk '/^server\\.[0-9]+=/ { id = $0; sub(/^server\\./, \"\", id); sub(/=.*/, \"\", id); ids = ids \" \" id; next }",
+        '    awk \'/^server\\.[0-9]+=/ { id = $0; sub(/^server\\./, "", id); sub(/=.*/, "", id); ids = ids " " id; next }',
         "         /^version=/ { v = substr($0, 9); next }",
         `         index($0, "Node does not exist: ${VIEW_PROBE_PREFIX}") == 1 { h = substr($0, ${"Node does not exist: ".length + VIEW_PROBE_PREFIX.length + 1}); print h, (v == "" ? "none" : v), ids; v = ""; ids = "" }'`,
         "}",
@@ -232,9 +231,9 @@ export function renderReadyGateScript(settings: ReadyGateSettings): string {
         '  wrong=""; seen=0',
         "  while read -r host v rest; do",
         "    seen=$((seen + 1))",
-        '    m="$(tr \' \' \'\\n\' <<<"$rest" | grep . | sort -n | paste -sd, -)"',
+        "    m=\"$(tr ' ' '\\n' <<<\"$rest\" | grep . | sort -n | paste -sd, -)\"",
         '    [ "$v" = "$cfg_version" ] && [ "$m" = "$ids" ] || wrong="$wrong $host reports configuration version $v (${m:-no members});"',
-        '  done < <(views)',
+        "  done < <(views)",
         '  [ $seen -eq $(wc -w <<<"$hosts") ] && [ -z "$wrong" ] && break',
         '  [ $SECONDS -lt $deadline ] || fail "not every server reports configuration version $cfg_version ($ids):${wrong:- only $seen of them answered}"',
         "  sleep 1",

@@ -34,7 +34,8 @@ const dynamicFiles = () =>
 const read = (...p: string[]) => fs.readFileSync(box.at(...p), "utf8");
 
 describe("renderSeedScript", () => {
-    const seed = (id: number, size: number) => renderSeedScript({ id, host: `zk-dev-${id}`, servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
+    const seed = (id: number, size: number) =>
+        renderSeedScript({ id, host: `zk-dev-${id}`, servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
 
     it("writes every member at FIRST_CREATION_VERSION when no other member serves (a new ensemble)", () => {
         const result = box.run(seed(2, 3), 2);
@@ -105,7 +106,8 @@ describe("renderServerStartScript", () => {
         );
         fs.writeFileSync(box.at("conf", "zoo.cfg.template"), renderZooCfg({ servers: members(3) }));
     });
-    const start = (env: Record<string, string> = {}) => box.run(renderServerStartScript(), undefined, { ZOO_MY_ID: "2", HOSTNAME: "zk-dev-2", ...env });
+    const start = (env: Record<string, string> = {}) =>
+        box.run(renderServerStartScript(), undefined, { ZOO_MY_ID: "2", HOSTNAME: "zk-dev-2", ...env });
     const writeDynamic = (version: string, ids: number[]) => {
         fs.mkdirSync(box.at("data", "conf"), { recursive: true });
         fs.writeFileSync(box.at("data", "conf", `zoo.cfg.dynamic.${version}`), lines(ids).join("\n") + "\n");
@@ -139,7 +141,9 @@ describe("renderServerStartScript", () => {
         fs.writeFileSync(box.at("data", "version-2", "snapshot.100000003"), "old data");
         fs.writeFileSync(box.at("datalog", "log.1"), "old log");
         // While it runs, a reconfig removes it: ZooKeeper writes the new file.
-        const removed = start({ AFTER_START: `printf '%s\\n' '${lines([1, 3]).join("' '")}' > ${box.at("data", "conf", "zoo.cfg.dynamic.100000009")}` });
+        const removed = start({
+            AFTER_START: `printf '%s\\n' '${lines([1, 3]).join("' '")}' > ${box.at("data", "conf", "zoo.cfg.dynamic.100000009")}`,
+        });
         expect(removed.status).toBe(0);
         expect(read("data", "removed-from-ensemble")).toBe("removed at config version 100000009\n");
 
@@ -150,7 +154,10 @@ describe("renderServerStartScript", () => {
         expect(fs.readdirSync(box.at("datalog"))).toEqual([]);
         expect(fs.existsSync(box.at("data", "removed-from-ensemble"))).toBe(false);
         expect(dynamicFiles()).toEqual([`zoo.cfg.dynamic.${JOINING_VERSION}`]);
-        expect(read("data", "conf", `zoo.cfg.dynamic.${JOINING_VERSION}`).trim().split("\n")).toEqual([...lines([1, 3]), renderMemberLine(2, "zk-dev-2")]);
+        expect(read("data", "conf", `zoo.cfg.dynamic.${JOINING_VERSION}`).trim().split("\n")).toEqual([
+            ...lines([1, 3]),
+            renderMemberLine(2, "zk-dev-2"),
+        ]);
     });
 
     it("keeps the data of a member that stops while still a member", () => {

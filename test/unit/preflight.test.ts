@@ -36,7 +36,9 @@ describe("renderPreflightScript", () => {
         live(3, "1");
         const result = box.run(preflight(3, "ffffffffffff"), 2);
         expect(result.status).toBe(0);
-        expect(result.stdout).toContain("the live membership is the one this update keeps (version 1: server.1=zk-dev-1 server.2=zk-dev-2 server.3=zk-dev-3)");
+        expect(result.stdout).toContain(
+            "the live membership is the one this update keeps (version 1: server.1=zk-dev-1 server.2=zk-dev-2 server.3=zk-dev-3)",
+        );
     });
 
     it("passes a size change from the recorded membership when every member serves", () => {
@@ -58,7 +60,9 @@ describe("renderPreflightScript", () => {
         live(3, "100000003", [1, 2, 3], "aaaaaaaaaaaa");
         const result = box.run(preflight(5), 2);
         expect(result.status).toBe(1);
-        expect(result.stderr).toContain(`refused: ${PREFLIGHT_REFUSALS.settingsToo}: this update changes the size (1,2,3 -> 1,2,3,4,5) and other server settings together`);
+        expect(result.stderr).toContain(
+            `refused: ${PREFLIGHT_REFUSALS.settingsToo}: this update changes the size (1,2,3 -> 1,2,3,4,5) and other server settings together`,
+        );
         expect(result.passed).toBe(false);
     });
 

@@ -24,7 +24,8 @@ beforeEach(() => {
 afterEach(() => box.remove());
 
 describe("renderRollGateScript", () => {
-    const gate = (target = 1, size = 3) => renderRollGateScript({ target: member(target), servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
+    const gate = (target = 1, size = 3) =>
+        renderRollGateScript({ target: member(target), servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
 
     it("passes when no other member serves in NO_PEER_POLLS polls (first creation), without asking zkCli", () => {
         const result = box.run(gate());
@@ -124,7 +125,9 @@ describe("renderRollGateScript", () => {
         expect(() => renderRollGateScript({ target: member(1), servers: [{ id: 1, host: "$(reboot)" }], timeoutSeconds: 10 })).toThrow(
             `servers.0.host: "$(reboot)" is not allowed: ${hostRule}`,
         );
-        expect(() => renderRollGateScript({ target: member(4), servers: members(3), timeoutSeconds: 10 })).toThrow("servers must include the target zk-dev-4");
+        expect(() => renderRollGateScript({ target: member(4), servers: members(3), timeoutSeconds: 10 })).toThrow(
+            "servers must include the target zk-dev-4",
+        );
         expect(() => renderRollGateScript({ target: member(1), servers: members(1), timeoutSeconds: 0 })).toThrow(
             "timeoutSeconds: 0 is not allowed: must be an integer number of seconds between 10 and 3600",
         );
@@ -146,7 +149,11 @@ describe("renderReadyGateScript", () => {
         expect(box.znode(DEPLOYMENT_RECORD_ZNODE)).toBe(`members=1,2,3;settings=${HASH}`);
         expect(box.zkState("commands")).not.toContain("reconfig");
         // Each server was asked for its own configuration, all in one zkCli session.
-        expect(box.zkState("commands").match(/^connect .*/gm)).toEqual(["connect zk-dev-1:2181", "connect zk-dev-2:2181", "connect zk-dev-3:2181"]);
+        expect(box.zkState("commands").match(/^connect .*/gm)).toEqual([
+            "connect zk-dev-1:2181",
+            "connect zk-dev-2:2181",
+            "connect zk-dev-3:2181",
+        ]);
     });
 
     it("adds the last new server of a size change", () => {
@@ -163,7 +170,10 @@ describe("renderReadyGateScript", () => {
         box.modes({ "zk-dev-1": "follower", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower", "zk-dev-5": "leader" });
         box.members(lines([1, 2, 3, 4, 5]), "100000005");
         // Once server 5 has left, another member leads.
-        const result = box.run(ready(3).replace("read_config \"$all\"\nfor id", `echo leader > "$SANDBOX/modes/zk-dev-1"\nread_config "$all"\nfor id`), 3);
+        const result = box.run(
+            ready(3).replace('read_config "$all"\nfor id', `echo leader > "$SANDBOX/modes/zk-dev-1"\nread_config "$all"\nfor id`),
+            3,
+        );
         expect(result.status).toBe(0);
         expect(result.stdout).toContain("removing server(s) 4,5 from configuration version 100000005 (1,2,3,4,5)");
         expect(box.zkState("commands").match(/^reconfig .*/gm)).toEqual(["reconfig -remove 4,5"]);
@@ -178,7 +188,9 @@ describe("renderReadyGateScript", () => {
         box.versionOf("zk-dev-3", "100000002");
         const result = box.run(ready(), 2);
         expect(result.status).toBe(1);
-        expect(result.stderr).toContain("not every server reports configuration version 100000003 (1,2,3): zk-dev-3 reports configuration version 100000002 (1,2,3);");
+        expect(result.stderr).toContain(
+            "not every server reports configuration version 100000003 (1,2,3): zk-dev-3 reports configuration version 100000002 (1,2,3);",
+        );
         expect(result.passed).toBe(false);
     });
 

@@ -10,7 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Project, SERVER_CONTAINER_NAME, copyProject, docker, openStack, sleep } from "../../testkit/harness";
+import { PROJECT, Project, SERVER_CONTAINER_NAME, copyProject, docker, openStack, sleep, waitFor } from "../../testkit/harness";
+import { readConfigs } from "../../testkit/membership";
 import { connect, create, getData } from "../../testkit/zk";
 import { deployAtCommit, destroyAll, previewWithCurrent } from "./harness";
 import { ResizeOutcome, expectCommittedMembership, expectScrapedServers, hostPorts, readBackWrites, resize } from "./resizeSteps";
@@ -33,7 +34,14 @@ afterAll(async () => {
 });
 
 /** The checks every size change must pass. */
-async function expectSafeResize(outcome: ResizeOutcome, clientBase: number, to: number, stayingIds: number[]): Promise<void> {
+async function expectSafeResize(
+    outcome: ResizeOutcome,
+    clientBase: number,
+    to: number,
+    stayingIds: number[],
+    /** Servers this `up` creates, when an earlier, failed `up` created some of the new ones already. */
+    createdIds?: number[],
+): Promise<void> {
     results.push(
         `${outcome.label}: up ${outcome.upSeconds.toFixed(1)} s, longest write gap ${outcome.writes.longestGapMs} ms, ` +
             `${outcome.writes.acknowledged.length} writes, leader removed ${outcome.leaderRemoved}, ` +
@@ -45,8 +53,10 @@ async function expectSafeResize(outcome: ResizeOutcome, clientBase: number, to: 
     expect(replacedServers).toEqual([]);
     const serverIds = (names: string[]) => names.filter((n) => SERVER_CONTAINER_NAME.test(n)).map((n) => Number(/zk-(\d+)-/.exec(n)![1]));
     const from = Number(outcome.label.split("->")[0]);
-    expect(serverIds(outcome.created)).toEqual(to > from ? Array.from({ length: to - from }, (_, i) => from + i + 1) : []);
-    expect(serverIds(outcome.deleted).sort((a, b) => a - b)).toEqual(to < from ? Array.from({ length: from - to }, (_, i) => to + i + 1) : []);
+    expect(serverIds(outcome.created)).toEqual(createdIds ?? (to > from ? Array.from({ length: to - from }, (_, i) => from + i + 1) : []));
+    expect(serverIds(outcome.deleted).sort((a, b) => a - b)).toEqual(
+        to < from ? Array.from({ length: from - to }, (_, i) => to + i + 1) : [],
+    );
 
     expect(outcome.writes.acknowledged.length).toBeGreaterThan(50);
     expect(outcome.writes.longestGapMs).toBeLessThanOrEqual(outcome.leaderRemoved ? GAP_LEADER_REMOVED_MS : GAP_LEADER_STAYS_MS);
@@ -108,9 +118,43 @@ describe(`a stack deployed at ${COMMIT} with one server, upgraded, then resized 
         await expectScrapedServers(`http://127.0.0.1:${PORTS.prometheus}`, 3);
     });
 
-    test("3 -> 5", async () => {
+    test("3 -> 5 with a new server that cannot start: the update fails, the ensemble keeps its membership, `up` after the fix completes it", async () => {
+        const committed = await expectCommittedMembership(PORTS.zkClient, 3);
+        // Server 4's transaction log volume exists already and belongs to root: ZooKeeper cannot write it.
+        const datalog = `zk-${STACK}-4-datalog`;
+        await docker("volume", "create", datalog);
+        await docker(
+            "run",
+            "--rm",
+            "-v",
+            `${datalog}:/d`,
+            "--entrypoint",
+            "bash",
+            "zkpd.local/zookeeper:3.9.4",
+            "-c",
+            "touch /d/owned-by-root && chmod 755 /d",
+        );
+        await stack.setConfig(`${PROJECT}:zookeeper.rollTimeoutSeconds`, { value: "20" }, true);
+        await stack.setConfig(`${PROJECT}:zookeeper.size`, { value: "5" }, true);
+        const started = Date.now();
+        const failed = await stack.up({ onOutput: () => undefined }).then(
+            () => "succeeded",
+            (err: Error) => err.message,
+        );
+        results.push(`3->5 with server 4 unable to start: up failed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        expect(failed).toContain("zk-roll-gate-4");
+        const gateLog = await docker("logs", (await docker("ps", "-aq", "--filter", `name=zk-${STACK}-gate-4-`)).split("\n")[0]);
+        expect(gateLog).toContain(`zk-${STACK}-4 did not serve as leader or follower within 20s`);
+        // Nothing was committed: servers 1..3 serve with the membership they had.
+        expect(await expectCommittedMembership(PORTS.zkClient, 3)).toBe(committed);
+
+        await docker("run", "--rm", "-v", `${datalog}:/d`, "--entrypoint", "chown", "zkpd.local/zookeeper:3.9.4", "1000:1000", "/d");
+        await stack.setConfig(`${PROJECT}:zookeeper.rollTimeoutSeconds`, { value: "120" }, true);
         const outcome = await resize(stack, PORTS.zkClient, 3, 5, log);
-        await expectSafeResize(outcome, PORTS.zkClient, 5, [1, 2, 3]);
+        await expectSafeResize(outcome, PORTS.zkClient, 5, [1, 2, 3], [5]);
+        // The failed gate was recorded without its network data: replacing it once makes previews quiet (README, Recovery).
+        const gate = (await stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::zk-roll-gate-4"));
+        await stack.up({ replace: [gate.urn], onOutput: () => undefined });
         await expectQuietPreview(stack);
         await expectScrapedServers(`http://127.0.0.1:${PORTS.prometheus}`, 5);
     });
@@ -189,14 +233,41 @@ describe("a prod-like stack (auth on, data retained on delete) resized 5 -> 3 ->
         const outcome = await resize(stack, PROD.zkClient, 5, 3, log);
         await expectSafeResize(outcome, PROD.zkClient, 3, [1, 2, 3]);
         for (const id of [4, 5]) {
-            const markerText = await docker("run", "--rm", "-v", `zk-${PROD.stack}-${id}-data:/data`, "--entrypoint", "cat", "zkpd.local/zookeeper:3.9.4", "/data/removed-from-ensemble");
+            const markerText = await docker(
+                "run",
+                "--rm",
+                "-v",
+                `zk-${PROD.stack}-${id}-data:/data`,
+                "--entrypoint",
+                "cat",
+                "zkpd.local/zookeeper:3.9.4",
+                "/data/removed-from-ensemble",
+            );
             expect(markerText).toMatch(/^removed at config version [0-9a-f]+$/);
         }
     });
 
-    test("3 -> 5 clears the retained volumes before the servers join again", async () => {
+    test("3 -> 5 interrupted with SIGINT (Pulumi's graceful cancel), then completed by `up`; the retained volumes are cleared before the servers join", async () => {
+        await stack.setConfig(`${PROJECT}:zookeeper.size`, { value: "5" }, true);
+        const abort = new AbortController();
+        let output = "";
+        const interrupted = stack.up({ signal: abort.signal, onOutput: (t) => void (output += t) }).then(
+            () => "succeeded",
+            (err: Error) => err.message,
+        );
+        await waitFor("server 4's container to be created", 300000, async () =>
+            output.includes("zk-4-container created") ? true : undefined,
+        );
+        abort.abort();
+        expect(await interrupted).toContain("update canceled");
+        // Whatever the cancel left, it is a committed membership on the way to 5 that serves.
+        const configs = await readConfigs(hostPorts(PROD.zkClient, 3));
+        expect(new Set(configs.map((c) => `${c.version} ${c.ids.join(",")}`)).size).toBe(1);
+        expect(["1,2,3", "1,2,3,4"]).toContain(configs[0].ids.join(","));
+        results.push(`3->5 interrupted: committed membership ${configs[0].ids.join(",")} (version ${configs[0].version})`);
+
         const outcome = await resize(stack, PROD.zkClient, 3, 5, log);
-        await expectSafeResize(outcome, PROD.zkClient, 5, [1, 2, 3]);
+        await expectSafeResize(outcome, PROD.zkClient, 5, [1, 2, 3], output.includes("zk-5-container created") ? [] : [5]);
         for (const id of [4, 5]) {
             const logs = await docker("logs", `zk-${PROD.stack}-${id}`);
             expect(logs).toContain("clearing this server's data, it joins as a new server");

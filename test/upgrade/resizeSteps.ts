@@ -29,7 +29,13 @@ export function hostPorts(base: number, n: number): string[] {
 }
 
 /** Sets the size (and any other config) and runs `up` with a writer and a sampler on the servers that stay. */
-export async function resize(stack: Stack, clientPortBase: number, from: number, to: number, log: (line: string) => void): Promise<ResizeOutcome> {
+export async function resize(
+    stack: Stack,
+    clientPortBase: number,
+    from: number,
+    to: number,
+    log: (line: string) => void,
+): Promise<ResizeOutcome> {
     const staying = hostPorts(clientPortBase, Math.min(from, to));
     const before = await modes(hostPorts(clientPortBase, from));
     const leaderRemoved = before.findIndex((m) => m === "leader") + 1 > to;
