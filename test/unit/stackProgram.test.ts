@@ -38,6 +38,8 @@ describe.each(ENVIRONMENTS)("stack %s", (env) => {
         expect(servers).toHaveLength(want.size);
         expect(names.filter((n) => n.startsWith(`zk-${env}-gate-`))).toHaveLength(want.size - 1);
         expect(names.filter((n) => n.startsWith(`zk-${env}-ready-`))).toHaveLength(1);
+        expect(names.filter((n) => n === `zk-${env}-preflight`)).toHaveLength(1);
+        expect(names.filter((n) => /-seed$/.test(n))).toEqual(Array.from({ length: want.size }, (_, i) => `zk-${env}-${i + 1}-seed`));
         expect(names.filter((n) => new RegExp(`^app-${env}-\\d+$`).test(n))).toHaveLength(want.replicas);
         expect(names.filter((n) => n.startsWith(`mon-${env}-`)).sort()).toEqual([
             `mon-${env}-alertmanager`,
@@ -78,6 +80,9 @@ describe.each(ENVIRONMENTS)("stack %s", (env) => {
         expect(await resolve(outputs.prometheusUrl!)).toBe(`http://127.0.0.1:${want.prometheus}`);
         expect(await resolve(outputs.grafanaUrl!)).toBe(`http://127.0.0.1:${want.grafana}`);
         expect(await isSecret(outputs.grafanaAdminPassword!)).toBe(true);
+        // Every ensemble has the superuser (size changes reconfig as it), whatever its auth settings.
+        expect(await isSecret(outputs.zookeeperSuperCredentials)).toBe(true);
+        expect(await resolve(outputs.zookeeperSuperCredentials)).toMatch(/^super:Mock[0-9a-f]{28}$/);
     });
 });
 
@@ -102,12 +107,14 @@ describe("stack with local images", () => {
             "prometheusUrl",
             "zookeeperConnectionString",
             "zookeeperHostConnectionString",
+            "zookeeperSuperCredentials",
         ]);
     });
 
-    it("exports only the connection string when nothing is published or enabled", async () => {
+    it("exports only the connection string and the superuser's credentials when nothing is published or enabled", async () => {
         const { outputs } = await deploy("staging", { clientApp: { enabled: false }, monitoring: { enabled: false } });
-        expect(Object.keys(outputs)).toEqual(["zookeeperConnectionString"]);
+        expect(Object.keys(outputs)).toEqual(["zookeeperConnectionString", "zookeeperSuperCredentials"]);
+        expect(await isSecret(outputs.zookeeperSuperCredentials)).toBe(true);
     });
 });
 
@@ -158,7 +165,9 @@ describe("stacks/index.ts", () => {
             "prometheusUrl",
             "zookeeperConnectionString",
             "zookeeperHostConnectionString",
+            "zookeeperSuperCredentials",
         ]);
+        expect(await isSecret(exports.zookeeperSuperCredentials)).toBe(true);
         expect(await resolve(exports.zookeeperConnectionString)).toBe("zk-dev-1:2181,zk-dev-2:2181,zk-dev-3:2181");
         expect(await resolve(exports.alertmanagerUrl)).toBe("http://127.0.0.1:19093");
         await mocks.settle();
