@@ -1,6 +1,7 @@
 /**
- * Authentication in the components and the stack program, under Pulumi mocks: what each container
- * gets (files, env), what is secret, and that every server shares one set of credentials.
+ * Authentication in the components, under Pulumi mocks: what each container gets (files, env), what
+ * is secret, and that every server shares one set of credentials. The committed stacks' side is in
+ * authStacks.test.ts.
  */
 import {
     DOCKER_CONTAINER,
@@ -21,9 +22,6 @@ import { CLIENT_APP_SERVICE_TYPE, ZOOKEEPER_ENSEMBLE_TYPE } from "../../componen
 import { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "../../components/zookeeper/zookeeperEnsemble";
 import { renderAppAcl } from "../../components/clientApp/aclSyncScript";
 import { computeDigestId, renderJaasConfig, renderSuperDigestJvmArgs } from "../../components/zookeeper/zookeeperAuth";
-import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
-import { deployPlatform } from "../../stacks/program";
-import { rawConfig } from "./stackFiles";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
@@ -106,10 +104,10 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
         }
     });
 
-    it("turns quorum SASL on in zoo.cfg and keeps the 4lw whitelist", () => {
+    it("turns quorum SASL on in the zoo.cfg template and keeps the 4lw whitelist", () => {
         for (const server of b.servers) {
-            expect(upload(server, "/conf/zoo.cfg")).toContain("quorum.auth.serverRequireSasl=true\n");
-            expect(upload(server, "/conf/zoo.cfg")).toContain("4lw.commands.whitelist=srvr,mntr\n");
+            expect(upload(server, "/conf/zoo.cfg.template")).toContain("quorum.auth.serverRequireSasl=true\n");
+            expect(upload(server, "/conf/zoo.cfg.template")).toContain("4lw.commands.whitelist=srvr,mntr\n");
         }
     });
 
@@ -177,9 +175,9 @@ describe("ensemble and app with auth on (quorumSasl + clientDigest)", () => {
     });
 
     it("exposes the superuser and app users, and their passwords as secret outputs", async () => {
-        expect(await resolve(b.ensemble.superUser!)).toBe("super");
-        expect(await isSecret(b.ensemble.superPassword!)).toBe(true);
-        expect(await resolve(b.ensemble.superPassword!)).toBe(superPassword);
+        expect(await resolve(b.ensemble.superUser)).toBe("super");
+        expect(await isSecret(b.ensemble.superPassword)).toBe(true);
+        expect(await resolve(b.ensemble.superPassword)).toBe(superPassword);
         expect(await resolve(b.app.zookeeperUser!)).toBe("zkaapp-dev");
         expect(await isSecret(b.app.zookeeperPassword!)).toBe(true);
         expect(await resolve(b.app.zookeeperPassword!)).toBe(appPassword);
@@ -203,18 +201,24 @@ describe("only clientDigest", () => {
             expect(uploadOf(server, "/conf/jaas.conf")).toBeUndefined();
             expect(uploadOf(server, "/conf/super-digest.jvmargs")).toBeDefined();
             expect(envMap(server).SERVER_JVMFLAGS).toBe("@/conf/super-digest.jvmargs");
-            expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
+            expect(upload(server, "/conf/zoo.cfg.template")).not.toContain("quorum.auth");
         }
         expect(b.aclSync).toBeDefined();
     });
 });
 
 describe("only quorumSasl", () => {
-    it("has the JAAS file but no superuser, no app credentials and no ACL sync", async () => {
+    it("has the JAAS file and the superuser (every ensemble has one) but no app credentials and no ACL sync", async () => {
         const b = await build("zkq", { auth: { quorumSasl: true } });
-        expect(b.passwords.map((p) => p.name)).toEqual(["zkq-quorum-password"]);
-        expect(b.ensemble.superUser).toBeUndefined();
-        expect(b.ensemble.superPassword).toBeUndefined();
+        expect(b.passwords.map((p) => p.name).sort()).toEqual(["zkq-quorum-password", "zkq-super-password"]);
+        expect(await resolve(b.ensemble.superUser)).toBe("super");
+        expect(await isSecret(b.ensemble.superPassword)).toBe(true);
+        expect(await resolve(b.ensemble.superPassword)).toBe(mockPassword("zkq-super-password"));
+        for (const server of b.servers) {
+            expect(envMap(server).SERVER_JVMFLAGS).toBe(
+                "-Djava.security.auth.login.config=/conf/jaas.conf -Dzookeeper.fips-mode=false @/conf/super-digest.jvmargs",
+            );
+        }
         expect(b.app.zookeeperUser).toBeUndefined();
         expect(b.app.zookeeperPassword).toBeUndefined();
         expect(b.aclSync).toBeUndefined();
@@ -225,123 +229,42 @@ describe("only quorumSasl", () => {
 });
 
 describe("auth off (the default)", () => {
-    it("creates no password, no auth file, no ACL sync, and the same containers as before", async () => {
+    it("creates only the superuser's password and digest file: no JAAS file, no app credentials, no ACL sync", async () => {
         const b = await build("zko", {});
-        expect(b.passwords).toEqual([]);
+        const superPassword = mockPassword("zko-super-password");
+        expect(b.passwords.map((p) => p.name)).toEqual(["zko-super-password"]);
         expect(b.aclSync).toBeUndefined();
         for (const server of b.servers) {
             expect((server.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
-                "/conf/zoo.cfg",
-                "/data/myid",
+                "/conf/zoo.cfg.template",
+                "/conf/start-server.sh",
                 "/conf/java.security.zk",
+                "/conf/super-digest.jvmargs",
             ]);
-            expect(Object.keys(envMap(server)).sort()).toEqual(["JVMFLAGS", "ZK_SERVER_HEAP"]);
-            expect(upload(server, "/conf/zoo.cfg")).not.toContain("quorum.auth");
-            expect(server.secretInputs).toEqual([]);
+            expect(upload(server, "/conf/super-digest.jvmargs")).toBe(renderSuperDigestJvmArgs({ user: "super", password: superPassword }));
+            expect(Object.keys(envMap(server)).sort()).toEqual(["JVMFLAGS", "SERVER_JVMFLAGS", "ZK_SERVER_HEAP", "ZOO_MY_ID"]);
+            expect(envMap(server).SERVER_JVMFLAGS).toBe("@/conf/super-digest.jvmargs");
+            expect(upload(server, "/conf/zoo.cfg.template")).not.toContain("quorum.auth");
+            expect(server.secretInputs).toEqual(["uploads"]);
         }
+        expect(await resolve(b.ensemble.superUser)).toBe("super");
+        expect(await resolve(b.ensemble.superPassword)).toBe(superPassword);
+        expect(b.ensemble.clientDigest).toBe(false);
         for (const replica of b.replicas) {
             expect(replica.inputs.uploads).toBeUndefined();
             expect(envMap(replica).ZOOKEEPER_AUTH_FILE).toBeUndefined();
         }
     });
 
-    it("refuses quorum SASL on a standalone server before registering anything", async () => {
-        // Registrations reach the mocks asynchronously: wait for earlier ones before counting, and
-        // for any the refused constructor might have started before looking.
-        await mocks.settle();
-        const before = mocks.registrations.length;
-        const registeredSince = () => mocks.registrations.slice(before).map((r) => r.name);
-        expect(() => new ZooKeeperEnsemble("zks", { image: "zookeeper:3.9.4", size: 1, auth: { quorumSasl: true } })).toThrow(
-            'ZooKeeperEnsemble "zks": invalid arguments (1 problem):\n' +
-                "  - auth.quorumSasl: true is not allowed: must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
+    it("accepts quorum SASL on a single server: a quorum of one, with the JAAS file", async () => {
+        const b = await build("zks", { size: 1, auth: { quorumSasl: true } });
+        expect(b.servers.map((s) => s.name)).toEqual(["zks-1-container"]);
+        expect(upload(b.servers[0], "/conf/jaas.conf")).toBe(
+            renderJaasConfig({ user: "zkquorum", password: mockPassword("zks-quorum-password") }),
         );
-        await mocks.settle();
-        expect(registeredSince()).toEqual([]);
-        // The same check sees what an accepted constructor registers, so it can fail.
-        const accepted = new ZooKeeperEnsemble("zks", { image: "zookeeper:3.9.4", size: 1 });
-        await resolve(accepted.readyGate.id);
-        await mocks.settle();
-        expect(registeredSince()).toEqual(expect.arrayContaining(["zks", "zks-network", "zks-image", "zks-1", "zks-ready-gate"]));
-    });
-});
-
-describe("committed stacks", () => {
-    it("prod turns both on; dev and staging leave both off", () => {
-        expect(parseStackConfig(rawConfig("prod")).zookeeper.auth).toEqual({ quorumSasl: true, clientDigest: true });
-        expect(parseStackConfig(rawConfig("dev")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
-        expect(parseStackConfig(rawConfig("staging")).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
-    });
-
-    it("prod exports the superuser and app credentials as secrets; the 4lw whitelist stays srvr,mntr", async () => {
-        const prod = setupMocks("prod");
-        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(rawConfig("prod"))));
-        await resolve(outputs.zookeeperConnectionString);
-        await prod.settle(300);
-        const mine = prod.registrations;
-        expect(await isSecret(outputs.zookeeperSuperCredentials!)).toBe(true);
-        expect(await isSecret(outputs.clientAppZooKeeperCredentials!)).toBe(true);
-        expect(await resolve(outputs.clientAppZooKeeperCredentials!)).toBe(`app-prod:${mockPassword("app-zookeeper-password")}`);
-        const servers = mine.filter((r) => /^zk-\d+-container$/.test(r.name));
-        expect(servers).toHaveLength(5);
-        const jaas = new Set(servers.map((s) => upload(s, "/conf/jaas.conf")));
-        expect(jaas.size).toBe(1);
-        for (const server of servers) {
-            expect(upload(server, "/conf/zoo.cfg")).toMatch(/^4lw\.commands\.whitelist=srvr,mntr$/m);
-        }
-        const passwords = mine.filter((r) => r.type === RANDOM_PASSWORD).map((r) => mockPassword(r.name));
-        // quorum, superuser, app, and Grafana's admin password.
-        expect(passwords).toHaveLength(4);
-        for (const value of allEnvValues(mine)) {
-            for (const password of passwords) {
-                expect(value).not.toContain(password);
-            }
-        }
-    });
-
-    it("dev exports no credentials", async () => {
-        const dev = setupMocks("dev");
-        const outputs = deployPlatform(resolvePlatformSettings(parseStackConfig(rawConfig("dev"))));
-        await resolve(outputs.zookeeperConnectionString);
-        await dev.settle();
-        expect(outputs.zookeeperSuperCredentials).toBeUndefined();
-        expect(outputs.clientAppZooKeeperCredentials).toBeUndefined();
-    });
-});
-
-describe("config zookeeper.auth", () => {
-    function problems(raw: Record<string, unknown>): string[] {
-        try {
-            parseStackConfig(raw);
-        } catch (e) {
-            return (e as { problems: string[] }).problems;
-        }
-        return [];
-    }
-
-    it("defaults to both off", () => {
-        expect(parseStackConfig({}).zookeeper.auth).toEqual({ quorumSasl: false, clientDigest: false });
-        expect(parseStackConfig({ zookeeper: { auth: { clientDigest: true } } }).zookeeper.auth).toEqual({
-            quorumSasl: false,
-            clientDigest: true,
-        });
-    });
-
-    it("names the key, the value and what is allowed", () => {
-        expect(problems({ zookeeper: { auth: { quorumSasl: "yes" } } })).toEqual([
-            'zookeeper.auth.quorumSasl: "yes" is not allowed: must be true or false',
-        ]);
-        expect(problems({ zookeeper: { auth: true } })).toEqual([
-            "zookeeper.auth: true is not allowed: must be an object with the booleans quorumSasl and clientDigest",
-        ]);
-        expect(problems({ zookeeper: { auth: { clientDigset: true } } })).toEqual([
-            "zookeeper.auth.clientDigset: true is not allowed: unknown key; allowed keys are quorumSasl, clientDigest",
-        ]);
-    });
-
-    it("refuses quorum SASL for a standalone server", () => {
-        expect(problems({ zookeeper: { size: 1, auth: { quorumSasl: true } } })).toEqual([
-            "zookeeper.auth.quorumSasl: true is not allowed: must be false with size 1: a standalone server has no quorum to authenticate (use 3 or more servers)",
-        ]);
-        expect(problems({ zookeeper: { size: 1, auth: { clientDigest: true } } })).toEqual([]);
+        expect(upload(b.servers[0], "/conf/zoo.cfg.template")).toContain("quorum.auth.serverRequireSasl=true\n");
+        expect(upload(b.servers[0], "/conf/zoo.cfg.template")).toContain("standaloneEnabled=false\n");
+        expect(b.ensemble.quorumSasl).toBe(true);
+        expect(b.mine.map((r) => r.name)).toEqual(expect.arrayContaining(["zks", "zks-network", "zks-image", "zks-1", "zks-ready-gate"]));
     });
 });
