@@ -72,6 +72,9 @@ export const APP_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     `fetch('http://127.0.0.1:${APP_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
 ]);
 
+/** Seconds a replica may take to pass its health check before the update fails. */
+export const APP_READY_TIMEOUT_SECONDS = 60;
+
 /** The app's ZOOKEEPER_CONNECT: the ensemble's servers plus the optional chroot. */
 export function renderZooKeeperConnect(connectionString: string, chroot?: string): string {
     if (chroot === undefined) {
@@ -178,6 +181,10 @@ export class ClientAppService extends pulumi.ComponentResource {
         this.containers = [];
         const urls: string[] = [];
         this.metricsTargets = [];
+        // Replicas roll one at a time: replica i+1 waits for replica i, which the provider only
+        // reports created once its health check passes (`wait`), so with two or more replicas some
+        // replica always serves while a changed connection string (a size change) rolls them.
+        let previous: docker.Container | undefined;
         for (let i = 1; i <= settings.replicas; i++) {
             const host = `${prefix}-${i}`;
             const hostPort = computeHostPort(settings.hostPortBase, i);
@@ -200,11 +207,13 @@ export class ClientAppService extends pulumi.ComponentResource {
                         ports: computePortBindings([{ internal: APP_PORT, external: hostPort }], settings.hostIp),
                         healthcheck: {
                             tests: [...APP_HEALTHCHECK_TEST],
-                            interval: "5s",
+                            interval: "2s",
                             timeout: "3s",
                             retries: 3,
                             startPeriod: "20s",
                         },
+                        wait: true,
+                        waitTimeout: APP_READY_TIMEOUT_SECONDS,
                         memoryMb: settings.memoryMb,
                         user: CONTAINER_USER,
                         restart: "unless-stopped",
@@ -213,9 +222,10 @@ export class ClientAppService extends pulumi.ComponentResource {
                         labels: { ...labels, replica: String(i) },
                     },
                     // The app only makes sense once the ensemble serves (and its znodes are its own).
-                    { parent: this, dependsOn: readyDeps, deleteBeforeReplace: true },
+                    { parent: this, dependsOn: previous ? [...readyDeps, previous] : readyDeps, deleteBeforeReplace: true },
                 ),
             );
+            previous = this.containers[this.containers.length - 1];
             if (hostPort !== undefined) {
                 urls.push(`http://${settings.hostIp}:${hostPort}`);
             }

@@ -17,11 +17,7 @@ export interface EnsembleCredentials {
     superPassword: pulumi.Output<string>;
 }
 
-export function createEnsembleCredentials(
-    name: string,
-    parent: pulumi.Resource,
-    auth: { quorumSasl: boolean },
-): EnsembleCredentials {
+export function createEnsembleCredentials(name: string, parent: pulumi.Resource, auth: { quorumSasl: boolean }): EnsembleCredentials {
     const password = (suffix: string) =>
         new random.RandomPassword(`${name}-${suffix}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent });
     const nodeAuth: { jaasConfig?: pulumi.Output<string>; superDigestArgs?: pulumi.Output<string> } = {};
@@ -31,6 +27,8 @@ export function createEnsembleCredentials(
     }
     // The resource name is the one 0.2 gave it with clientDigest on, so prod keeps its password.
     const superPassword = password("super-password");
-    nodeAuth.superDigestArgs = pulumi.secret(superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })));
+    nodeAuth.superDigestArgs = pulumi.secret(
+        superPassword.result.apply((pw) => renderSuperDigestJvmArgs({ user: SUPER_USER, password: pw })),
+    );
     return { nodeAuth, superUser: pulumi.output(SUPER_USER), superPassword: pulumi.secret(superPassword.result) };
 }

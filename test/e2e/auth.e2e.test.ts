@@ -12,6 +12,7 @@ import { promisify } from "util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     Project,
+    ROLL_RESOURCE_NAME,
     copyProject,
     countModes,
     docker,
@@ -119,7 +120,7 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         expect(result.summary.result).toBe("succeeded");
         expect(countModes(await modes(HOST_PORTS))).toEqual({ leaders: 1, followers: SIZE - 1 });
         for (const server of SERVERS) {
-            const cfg = await docker("exec", server, "cat", "/conf/zoo.cfg");
+            const cfg = await docker("exec", server, "cat", "/data/conf/zoo.cfg");
             expect(cfg).toMatch(/^quorum\.auth\.serverRequireSasl=true$/m);
             expect(cfg).toMatch(/^quorum\.auth\.learnerRequireSasl=true$/m);
             const { stdout, stderr } = await execFileAsync("docker", ["logs", server], { maxBuffer: 64 * 1024 * 1024 });
@@ -245,7 +246,7 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
             },
         });
         // Only the servers and their gates: no new credentials, no ACL sync, no app restart.
-        expect(steps.filter((n) => !/^zk-(\d+-container|roll-gate-\d+|ready-gate)$/.test(n))).toEqual([]);
+        expect(steps.filter((n) => !ROLL_RESOURCE_NAME.test(n))).toEqual([]);
 
         const writer = new SequentialWriter(CONNECT, `/e2e-auth-roll-${Date.now()}`);
         await writer.start();
@@ -281,7 +282,7 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         checker.close();
 
         expect(countModes(await modes(HOST_PORTS))).toEqual({ leaders: 1, followers: SIZE - 1 });
-        expect(await docker("exec", SERVERS[0], "grep", "^tickTime=", "/conf/zoo.cfg")).toBe("tickTime=1500");
+        expect(await docker("exec", SERVERS[0], "grep", "^tickTime=", "/data/conf/zoo.cfg")).toBe("tickTime=1500");
         expect(await secretFileSums()).toEqual(sumsBefore);
         expect(await credentials(stack)).toEqual(creds);
         await expectAppServes();

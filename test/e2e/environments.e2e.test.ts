@@ -416,7 +416,7 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
 
             const { leaders, followers } = countModes(await modes(outputs.zookeeperHostConnectionString.split(",")));
             expect({ leaders, followers }).toEqual({ leaders: 1, followers: env.size - 1 });
-            const zooCfg = await docker("exec", serverContainers(env)[0], "cat", "/conf/zoo.cfg");
+            const zooCfg = await docker("exec", serverContainers(env)[0], "cat", "/data/conf/zoo.cfg");
             expect(zooCfg).toMatch(/^tickTime=1500$/m);
         });
     }
