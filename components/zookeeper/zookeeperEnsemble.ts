@@ -265,7 +265,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
  */
 export function computeSettingsHash(settings: ZooKeeperEnsembleSettings): string {
     const { size: _size, rollTimeoutSeconds: _timeout, networkName: _network, ...rest } = settings;
-    return shortHash(JSON.stringify(rest, Object.keys(rest).sort()));
+    // Keys sorted at every level: a replacer array would also drop every nested key (auth's, extraConfig's).
+    const sortedKeys = (_key: string, value: unknown) =>
+        value !== null && typeof value === "object" && !Array.isArray(value)
+            ? Object.fromEntries(
+                  Object.keys(value)
+                      .sort()
+                      .map((k) => [k, (value as Record<string, unknown>)[k]]),
+              )
+            : value;
+    return shortHash(JSON.stringify(rest, sortedKeys));
 }
 
 /** computeNamePrefix, its refusal reported like any other argument problem. */
