@@ -1,11 +1,10 @@
 import {
-    DOCKER_CONTAINER,
     DOCKER_NETWORK,
     DOCKER_REMOTE_IMAGE,
     DOCKER_VOLUME,
     RecordingMocks,
-    Registration,
     envMap,
+    isSecret,
     resolve,
     setupMocks,
     upload,
@@ -16,30 +15,16 @@ const mocks: RecordingMocks = setupMocks("dev");
 // Imported after the mocks are installed, as Pulumi requires.
 import { ZooKeeperEnsemble } from "../../components/zookeeper/zookeeperEnsemble";
 import { PASS_MARKER } from "../../components/zookeeper/rollGates";
+import { BuiltEnsemble, buildEnsemble } from "./ensembleBuild";
 import { argumentProblems } from "../../testkit/argumentProblems";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, ZOOKEEPER_NODE_TYPE } from "../../components/shared/typeTokens";
 
-async function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}) {
-    const before = mocks.registrations.length;
-    const ensemble = new ZooKeeperEnsemble(name, { image: "zookeeper:3.9.4", ...args });
-    await resolve(ensemble.readyGate.id);
-    await mocks.settle();
-    const mine = mocks.registrations.slice(before);
-    const containers = mine.filter((r) => r.type === DOCKER_CONTAINER);
-    const nodes = containers.filter((r) => /-\d+-container$/.test(r.name));
-    const rollGates = containers.filter((r) => r.name.includes("-roll-gate-"));
-    const readyGate = containers.find((r) => r.name.endsWith("-ready-gate"))!;
-    return { ensemble, mine, containers, nodes, rollGates, readyGate };
-}
-
-function serverLines(reg: Registration): string[] {
-    return upload(reg, "/conf/zoo.cfg")
-        .split("\n")
-        .filter((l) => l.startsWith("server."));
+function build(name: string, args: Partial<ConstructorParameters<typeof ZooKeeperEnsemble>[1]> = {}): Promise<BuiltEnsemble> {
+    return buildEnsemble(mocks, name, args);
 }
 
 describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
-    let built: Awaited<ReturnType<typeof build>>;
+    let built: BuiltEnsemble;
     beforeAll(async () => {
         built = await build("zk", { memoryMb: 256 });
     });
@@ -47,13 +32,11 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     it("creates three servers named after the stack, with ids 1..3", () => {
         expect(built.nodes.map((n) => n.inputs.name)).toEqual(["zk-dev-1", "zk-dev-2", "zk-dev-3"]);
         expect(built.nodes.map((n) => n.inputs.hostname)).toEqual(["zk-dev-1", "zk-dev-2", "zk-dev-3"]);
-        expect(built.nodes.map((n) => upload(n, "/data/myid"))).toEqual(["1\n", "2\n", "3\n"]);
-    });
-
-    it("gives every server the identical server list", () => {
-        const expected = ["server.1=zk-dev-1:2888:3888;2181", "server.2=zk-dev-2:2888:3888;2181", "server.3=zk-dev-3:2888:3888;2181"];
+        // The id comes from the environment; the start script writes /data/myid on the volume.
+        expect(built.nodes.map((n) => envMap(n).ZOO_MY_ID)).toEqual(["1", "2", "3"]);
         for (const node of built.nodes) {
-            expect(serverLines(node)).toEqual(expected);
+            expect((node.inputs.uploads as { file: string }[]).map((u) => u.file)).not.toContain("/data/myid");
+            expect(node.inputs.entrypoints).toEqual(["/bin/bash", "/conf/start-server.sh"]);
         }
     });
 
@@ -73,7 +56,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         expect(images[0].aliases).toEqual([expect.objectContaining({ name: "zk-gate-image" })]);
         const imageId = await resolve(built.ensemble.toolsImageId);
         expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
-        for (const container of [...built.nodes, ...built.rollGates, built.readyGate]) {
+        for (const container of [...built.nodes, ...built.seeds, built.preflight, ...built.rollGates, built.readyGate]) {
             expect(container.inputs.image).toBe(imageId);
         }
     });
@@ -120,7 +103,8 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         const hc = built.nodes[0].inputs.healthcheck;
         expect(hc.tests[0]).toBe("CMD-SHELL");
         expect(hc.tests[1]).toContain("printf srvr | nc -w 2 127.0.0.1 2181");
-        expect(hc.tests[1]).toContain("^Mode: (leader|follower|standalone)");
+        expect(hc.tests[1]).toContain("^Mode: (leader|follower|observer)");
+        expect(hc.tests[1]).not.toContain("standalone");
         expect(hc.interval).toBe("2s");
     });
 
@@ -150,21 +134,6 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         }
     });
 
-    it("chains roll gates: gate i follows server i, server i+1 waits on gate i through dependsOn only", () => {
-        expect(built.rollGates).toHaveLength(2);
-        for (let i = 0; i < 2; i++) {
-            const gate = built.rollGates[i];
-            const node = built.nodes[i];
-            const next = built.nodes[i + 1];
-            expect(envMap(gate).TARGET_CONTAINER_ID).toBe(node.id);
-            expect(Object.values(gate.propertyDependencies).flat()).toContain(node.urn);
-            expect(next.dependencies).toContain(gate.urn);
-            expect(Object.values(next.propertyDependencies).flat()).not.toContain(gate.urn);
-            expect(gate.inputs.command[0]).toContain("target=zk-dev-" + (i + 1));
-        }
-        expect(built.nodes[0].dependencies.some((u) => u.includes("gate"))).toBe(false);
-    });
-
     it("keeps the gates off everything but the containers, so components, volumes and images register at once", () => {
         const gateUrns = built.rollGates.map((g) => g.urn);
         const others = mocks.registrations.filter(
@@ -181,7 +150,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
     });
 
     it("makes gates one-shot containers whose failure fails the update", () => {
-        for (const gate of [...built.rollGates, built.readyGate]) {
+        for (const gate of [...built.rollGates, built.readyGate, built.preflight, ...built.seeds]) {
             expect(gate.inputs).toEqual(
                 expect.objectContaining({
                     mustRun: false,
@@ -189,6 +158,8 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
                     wait: true,
                     waitTimeout: 135,
                     entrypoints: ["/bin/bash", "-c"],
+                    // zkCli.sh is a JVM.
+                    memory: 192,
                 }),
             );
             expect(gate.inputs.healthcheck.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
@@ -207,7 +178,8 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         for (const node of built.nodes) {
             expect(built.readyGate.dependencies).toContain(node.urn);
         }
-        expect(built.readyGate.inputs.command[0]).toContain('servers="zk-dev-1 zk-dev-2 zk-dev-3"');
+        expect(built.readyGate.inputs.command[0]).toContain('hosts="zk-dev-1 zk-dev-2 zk-dev-3"');
+        expect(built.readyGate.inputs.command[0]).toContain("\nids=1,2,3\n");
     });
 
     it("exposes connection strings, the servers and the network", async () => {
@@ -224,8 +196,9 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
         expect(built.ensemble.namePrefix).toBe("zk-dev");
         expect(built.ensemble.quorumSasl).toBe(false);
         expect(built.ensemble.clientDigest).toBe(false);
-        expect(built.ensemble.superUser).toBeUndefined();
-        expect(built.ensemble.superPassword).toBeUndefined();
+        // Every ensemble has the superuser: size changes reconfig as it.
+        expect(await resolve(built.ensemble.superUser)).toBe("super");
+        expect(await isSecret(built.ensemble.superPassword)).toBe(true);
     });
 
     it("registers under the package's type tokens, with the 0.1 tokens as aliases", () => {
@@ -261,25 +234,6 @@ describe("ZooKeeperEnsemble options", () => {
         const volumes = mine.filter((r) => r.type === DOCKER_VOLUME);
         expect(volumes).toHaveLength(6);
         expect(volumes.every((v) => v.retainOnDelete)).toBe(true);
-    });
-
-    it("renders five identical server lists for five servers", async () => {
-        const { nodes, rollGates } = await build("zk5", { size: 5 });
-        const expected = [1, 2, 3, 4, 5].map((i) => `server.${i}=zk5-dev-${i}:2888:3888;2181`);
-        expect(nodes).toHaveLength(5);
-        for (const node of nodes) {
-            expect(serverLines(node)).toEqual(expected);
-        }
-        expect(rollGates).toHaveLength(4);
-    });
-
-    it("runs a single server standalone, without roll gates", async () => {
-        const { nodes, rollGates, readyGate } = await build("solo", { size: 1 });
-        expect(nodes).toHaveLength(1);
-        expect(serverLines(nodes[0])).toEqual([]);
-        expect(upload(nodes[0], "/conf/zoo.cfg")).toContain("standaloneEnabled=true");
-        expect(rollGates).toHaveLength(0);
-        expect(readyGate.inputs.command[0]).toContain("standalone");
     });
 
     it.each([4, 0, 256, 2.5])("refuses size %p before registering anything", async (size) => {
