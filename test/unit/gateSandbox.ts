@@ -13,7 +13,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PASS_MARKER } from "../../components/zookeeper/gateShell";
+import { PASS_MARKER, renderMemberLine } from "../../components/zookeeper/gateShell";
+
+/** Server `id` of the test ensemble `zk-dev`. */
+export const member = (id: number) => ({ id, host: `zk-dev-${id}` });
+/** Servers 1..n of `zk-dev`. */
+export const members = (n: number) => Array.from({ length: n }, (_, i) => member(i + 1));
+/** The dynamic configuration lines of the given servers of `zk-dev`. */
+export const lines = (ids: number[]) => ids.map((id) => renderMemberLine(id, `zk-dev-${id}`));
 
 export interface ScriptRun {
     status: number | null;

@@ -12,11 +12,7 @@ import {
     renderServerStartScript,
 } from "../../components/zookeeper/membership";
 import { renderZooCfg } from "../../components/zookeeper/zooCfg";
-import { GateSandbox, RENDER_TIMEOUT } from "./gateSandbox";
-
-const member = (id: number) => ({ id, host: `zk-dev-${id}` });
-const members = (n: number) => Array.from({ length: n }, (_, i) => member(i + 1));
-const lines = (ids: number[]) => ids.map((id) => renderMemberLine(id, `zk-dev-${id}`));
+import { GateSandbox, RENDER_TIMEOUT, lines, members } from "./gateSandbox";
 
 let box: GateSandbox;
 beforeEach(() => {

@@ -1,11 +1,9 @@
 /** The pre-flight check runs for real with bash in a GateSandbox (stub nc and zkCli.sh). */
 import { DEPLOYMENT_RECORD_ZNODE, renderMemberLine } from "../../components/zookeeper/gateShell";
 import { PREFLIGHT_REFUSALS, renderPreflightScript } from "../../components/zookeeper/preflight";
-import { GateSandbox, RENDER_TIMEOUT } from "./gateSandbox";
+import { GateSandbox, RENDER_TIMEOUT, lines, members } from "./gateSandbox";
 
 const HASH = "0123456789ab";
-const members = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, host: `zk-dev-${i + 1}` }));
-const lines = (ids: number[]) => ids.map((id) => renderMemberLine(id, `zk-dev-${id}`));
 const preflight = (size: number, settingsHash = HASH) =>
     renderPreflightScript({ servers: members(size), namePrefix: "zk-dev", settingsHash, timeoutSeconds: RENDER_TIMEOUT });
 

@@ -11,11 +11,7 @@ import {
 } from "../../components/zookeeper/rollGates";
 import { DEPLOYMENT_RECORD_ZNODE, SUPER_AUTH_FILE, renderMemberLine } from "../../components/zookeeper/gateShell";
 import { PASS_MARKER_HEALTHCHECK } from "../../components/zookeeper/gates";
-import { GateSandbox, RENDER_TIMEOUT, SUPER_PASSWORD } from "./gateSandbox";
-
-const member = (id: number) => ({ id, host: `zk-dev-${id}` });
-const members = (n: number) => Array.from({ length: n }, (_, i) => member(i + 1));
-const lines = (ids: number[]) => ids.map((id) => renderMemberLine(id, `zk-dev-${id}`));
+import { GateSandbox, RENDER_TIMEOUT, SUPER_PASSWORD, lines, member, members } from "./gateSandbox";
 
 let box: GateSandbox;
 beforeEach(() => {

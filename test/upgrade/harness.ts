@@ -43,6 +43,28 @@ export const REPLACEMENT_OPS: readonly OpType[] = Object.freeze([
 /** Config values by path under the project namespace, e.g. `{ "zookeeper.clientHostPortBase": 16811 }`. */
 export type ConfigOverrides = Record<string, unknown>;
 
+/** Host ports of a suite's stack, by what they publish. */
+export interface SuitePorts {
+    zkClient: number;
+    zkMetrics: number;
+    app: number;
+    prometheus: number;
+    alertmanager: number;
+    grafana: number;
+}
+
+/** The dev stack file's port keys, moved to `ports`; every other key stays as the stack file has it. */
+export function portOverrides(ports: SuitePorts): ConfigOverrides {
+    return {
+        "zookeeper.clientHostPortBase": ports.zkClient,
+        "zookeeper.metricsHostPortBase": ports.zkMetrics,
+        "clientApp.hostPortBase": ports.app,
+        "monitoring.prometheusHostPort": ports.prometheus,
+        "monitoring.alertmanagerHostPort": ports.alertmanager,
+        "monitoring.grafanaHostPort": ports.grafana,
+    };
+}
+
 export interface DeployOptions {
     /** Any commit-ish `git rev-parse` resolves, e.g. "28adc2f". */
     commit: string;

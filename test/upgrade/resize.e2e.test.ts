@@ -13,7 +13,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT, Project, SERVER_CONTAINER_NAME, copyProject, docker, openStack, sleep, waitFor } from "../../testkit/harness";
 import { readConfigs } from "../../testkit/membership";
 import { connect, create, getData } from "../../testkit/zk";
-import { deployAtCommit, destroyAll, previewWithCurrent } from "./harness";
+import { deployAtCommit, destroyAll, portOverrides, previewWithCurrent } from "./harness";
 import { ResizeOutcome, expectCommittedMembership, expectScrapedServers, hostPorts, readBackWrites, resize } from "./resizeSteps";
 
 const COMMIT = "6bbe0db";
@@ -83,15 +83,7 @@ describe(`a stack deployed at ${COMMIT} with one server, upgraded, then resized 
     let marker: string;
 
     test(`deployed at ${COMMIT} (size 1, standalone), upgraded by \`pulumi up\` with the working tree: the data stays, a quorum of one`, async () => {
-        const overrides = {
-            "zookeeper.size": 1,
-            "zookeeper.clientHostPortBase": PORTS.zkClient,
-            "zookeeper.metricsHostPortBase": PORTS.zkMetrics,
-            "clientApp.hostPortBase": PORTS.app,
-            "monitoring.prometheusHostPort": PORTS.prometheus,
-            "monitoring.alertmanagerHostPort": PORTS.alertmanager,
-            "monitoring.grafanaHostPort": PORTS.grafana,
-        };
+        const overrides = { "zookeeper.size": 1, ...portOverrides(PORTS) };
         const deployment = await deployAtCommit({ commit: COMMIT, stackName: STACK, baseStack: "dev", configOverrides: overrides, log });
         const client = await connect(hostPorts(PORTS.zkClient, 1)[0]);
         marker = `/resize-before-upgrade-${Date.now()}`;

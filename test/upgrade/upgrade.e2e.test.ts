@@ -19,6 +19,7 @@ import {
     previewWithCurrent,
     renderSummary,
     logicalName,
+    portOverrides,
     replacementSteps,
     unaliasedMoves,
 } from "./harness";
@@ -27,15 +28,7 @@ const COMMIT = "28adc2f";
 const STACK = "upgrade";
 /** Host ports of this suite only (no other suite, bench or stack file uses 16xxx); all below 32768. */
 const PORTS = { zkClient: 16811, zkMetrics: 16701, app: 16080, prometheus: 16090, alertmanager: 16093, grafana: 16000 };
-/** Pulumi.dev.yaml's port keys, moved to PORTS; every other key stays as the dev stack file has it. */
-const CONFIG_OVERRIDES = {
-    "zookeeper.clientHostPortBase": PORTS.zkClient,
-    "zookeeper.metricsHostPortBase": PORTS.zkMetrics,
-    "clientApp.hostPortBase": PORTS.app,
-    "monitoring.prometheusHostPort": PORTS.prometheus,
-    "monitoring.alertmanagerHostPort": PORTS.alertmanager,
-    "monitoring.grafanaHostPort": PORTS.grafana,
-};
+const CONFIG_OVERRIDES = portOverrides(PORTS);
 const SIZE = 3;
 const HOST_PORTS = Array.from({ length: SIZE }, (_, i) => `127.0.0.1:${PORTS.zkClient + i}`);
 
