@@ -3,7 +3,7 @@
  * `dependsOn`, so a change that replaces every server and gate (tickTime) leaves their containers'
  * inputs exactly as they were, and no input of theirs refers to a gate.
  */
-import { DOCKER_CONTAINER, RecordingMocks, Registration, resolve, setupMocks } from "../../testkit/mocks";
+import { DOCKER_CONTAINER, RecordingMocks, Registration, resolve, setupMocks, upload } from "../../testkit/mocks";
 import { rawConfig } from "./stackFiles";
 import { parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { deployPlatform } from "../../stacks/program";
@@ -21,7 +21,7 @@ async function deployDev(tickTime: number): Promise<RecordingMocks> {
 }
 
 const isConsumer = (r: Registration) => /^(app|mon)-/.test(r.name);
-const isGateOrServer = (r: Registration) => /^zk-(\d+-container|roll-gate-\d+|ready-gate)$/.test(r.name);
+const isGateOrServer = (r: Registration) => /^zk-(\d+-container|\d+-seed|preflight|roll-gate-\d+|ready-gate)$/.test(r.name);
 
 let before: RecordingMocks;
 let after: RecordingMocks;
@@ -32,8 +32,7 @@ beforeAll(async () => {
 });
 
 test("the tickTime change does reach every server (the comparison below is not vacuous)", () => {
-    const zooCfg = (m: RecordingMocks) =>
-        m.byName("zk-1-container").inputs.uploads.find((u: { file: string }) => u.file === "/conf/zoo.cfg").content as string;
+    const zooCfg = (m: RecordingMocks) => upload(m.byName("zk-1-container"), "/conf/zoo.cfg.template");
     expect(zooCfg(before)).toContain("tickTime=2000\n");
     expect(zooCfg(after)).toContain("tickTime=3000\n");
 });
@@ -53,7 +52,8 @@ test("the app waits for every server and gate through dependsOn, and no input of
             .filter(isGateOrServer)
             .map((r) => r.urn),
     );
-    expect(gatesAndServers.size).toBe(3 + 2 + 1);
+    // Servers, their seeds, the pre-flight check, roll gates, the ready gate.
+    expect(gatesAndServers.size).toBe(3 + 3 + 1 + 2 + 1);
     const app = before.byName("app-1");
     expect([...gatesAndServers].filter((urn) => !app.dependencies.includes(urn))).toEqual([]);
     for (const [property, urns] of Object.entries(app.propertyDependencies)) {
