@@ -7,8 +7,10 @@
  * data retained on delete, host ports 166xx) goes 5 -> 3 -> 5: the removed servers' retained
  * volumes carry the removal marker and are cleared before the servers join again.
  */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT, Project, SERVER_CONTAINER_NAME, copyProject, docker, openStack, sleep, waitFor } from "../../testkit/harness";
 import { readConfigs } from "../../testkit/membership";
@@ -16,6 +18,7 @@ import { connect, create, getData } from "../../testkit/zk";
 import { deployAtCommit, destroyAll, portOverrides, previewWithCurrent } from "./harness";
 import { ResizeOutcome, expectCommittedMembership, expectScrapedServers, hostPorts, readBackWrites, resize } from "./resizeSteps";
 
+const execFileAsync = promisify(execFile);
 const COMMIT = "6bbe0db";
 const STACK = "resizee2e";
 const PORTS = { zkClient: 16511, zkMetrics: 16531, app: 16580, prometheus: 16590, alertmanager: 16593, grafana: 16500 };
@@ -135,7 +138,10 @@ describe(`a stack deployed at ${COMMIT} with one server, upgraded, then resized 
         );
         results.push(`3->5 with server 4 unable to start: up failed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
         expect(failed).toContain("zk-roll-gate-4");
-        const gateLog = await docker("logs", (await docker("ps", "-aq", "--filter", `name=zk-${STACK}-gate-4-`)).split("\n")[0]);
+        // The gate prints its verdict on stderr: read both streams.
+        const gateId = (await docker("ps", "-aq", "--filter", `name=zk-${STACK}-gate-4-`)).split("\n")[0];
+        const { stdout, stderr } = await execFileAsync("docker", ["logs", gateId]);
+        const gateLog = stdout + stderr;
         expect(gateLog).toContain(`zk-${STACK}-4 did not serve as leader or follower within 20s`);
         // Nothing was committed: servers 1..3 serve with the membership they had.
         expect(await expectCommittedMembership(PORTS.zkClient, 3)).toBe(committed);
