@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { parseArgs } from "../shared/contract";
 import { assignments, renderMemberLine, renderReadConfig, renderShellPreamble } from "./gateShell";
-import { dockerHostName, rollTimeoutSecondsField } from "./schema";
+import { rollTimeoutSecondsField, serverEntrySchema } from "./schema";
 
 /** Where a server's real zoo.cfg and its dynamic membership files live: on the data volume. */
 export const MEMBERSHIP_DIR = "/data/conf";
@@ -111,9 +111,8 @@ export interface SeedSettings {
 }
 
 const seedSettingsSchema = z.strictObject({
-    id: z.number().int().min(1).max(255),
-    host: dockerHostName(),
-    servers: z.array(z.strictObject({ id: z.number().int().min(1).max(255), host: dockerHostName() })).min(1),
+    ...serverEntrySchema.shape,
+    servers: z.array(serverEntrySchema).min(1),
     timeoutSeconds: rollTimeoutSecondsField(),
 });
 

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { parseArgs } from "../shared/contract";
 import { DEPLOYMENT_RECORD_ZNODE, assignments, renderReadConfig, renderShellPreamble } from "./gateShell";
 import { GateMember } from "./rollGates";
-import { dockerHostName, rollTimeoutSecondsField } from "./schema";
+import { rollTimeoutSecondsField, serverEntrySchema } from "./schema";
 import { CLIENT_PORT } from "./zooCfg";
 
 /** What the pre-flight check compares the live ensemble with. */
@@ -26,7 +26,7 @@ export interface PreflightSettings {
 }
 
 const preflightSettingsSchema = z.strictObject({
-    servers: z.array(z.strictObject({ id: z.number().int().min(1).max(255), host: dockerHostName() })).min(1),
+    servers: z.array(serverEntrySchema).min(1),
     namePrefix: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
     settingsHash: z.string().regex(/^[a-f0-9]{8,64}$/),
     timeoutSeconds: rollTimeoutSecondsField(),

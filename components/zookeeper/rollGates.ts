@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { allowing, parseArgs } from "../shared/contract";
-import { dockerHostName, rollTimeoutSecondsField } from "./schema";
+import { rollTimeoutSecondsField, serverEntrySchema } from "./schema";
 import { CLIENT_PORT } from "./zooCfg";
 import {
     DEPLOYMENT_RECORD_ZNODE,
@@ -67,11 +67,10 @@ export interface ReadyGateSettings {
     timeoutSeconds: number;
 }
 
-const memberSchema = z.strictObject({ id: z.number().int().min(1).max(255), host: dockerHostName() });
-const membersSchema = allowing(z.array(memberSchema).min(1), "must list at least one server, each with an id and a host name");
+const membersSchema = allowing(z.array(serverEntrySchema).min(1), "must list at least one server, each with an id and a host name");
 
 const rollGateSettingsSchema = z.strictObject({
-    target: memberSchema,
+    target: serverEntrySchema,
     servers: membersSchema,
     timeoutSeconds: rollTimeoutSecondsField(),
 });

@@ -131,7 +131,8 @@ export const zooKeeperEnsembleArgsSchema = z
 /** ZooKeeperEnsembleArgs with every default filled in. */
 export type ZooKeeperEnsembleSettings = z.output<typeof zooKeeperEnsembleArgsSchema>;
 
-const serverEntrySchema = z.strictObject({
+/** One member: its `myid` and host name (zooCfg.servers, and the one-shot scripts' member lists). */
+export const serverEntrySchema = z.strictObject({
     id: integer(1, MAX_ENSEMBLE_SIZE, `must be an integer between 1 and ${MAX_ENSEMBLE_SIZE}`),
     host: dockerHostName(),
 });

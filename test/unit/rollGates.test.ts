@@ -19,6 +19,12 @@ beforeEach(() => {
 });
 afterEach(() => box.remove());
 
+/** Servers 1..3 serve with membership 1,2,3 (version 100000003); new server 4 follows without a vote. */
+function newServer4Follows(): void {
+    box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
+    box.members(lines([1, 2, 3]), "100000003");
+}
+
 describe("renderRollGateScript", () => {
     const gate = (target = 1, size = 3) =>
         renderRollGateScript({ target: member(target), servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
@@ -57,8 +63,7 @@ describe("renderRollGateScript", () => {
     });
 
     it("adds a new server with reconfig -add as the superuser, retrying until it has synced", () => {
-        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
-        box.members(lines([1, 2, 3]), "100000003");
+        newServer4Follows();
         box.noQuorumFor(2);
         const result = box.run(gate(4, 5), 5);
         expect(result.status).toBe(0);
@@ -73,8 +78,7 @@ describe("renderRollGateScript", () => {
     });
 
     it("fails, naming the committed membership, when the reconfig never commits", () => {
-        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
-        box.members(lines([1, 2, 3]), "100000003");
+        newServer4Follows();
         box.noQuorumFor(1000);
         const result = box.run(gate(4, 5), 2);
         expect(result.status).toBe(1);
