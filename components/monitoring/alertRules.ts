@@ -38,16 +38,29 @@ export interface AlertRule {
     annotations: { summary: string; description: string };
 }
 
-/** Votes an ensemble of `size` servers needs to have a quorum. */
-export function computeQuorum(size: number): number {
-    return Math.floor(size / 2) + 1;
-}
-
 function escapeLabelValue(value: string): string {
     return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 }
 
 const ZK = 'job="zookeeper"';
+
+/**
+ * Voting members of ensemble `name` (label value, escaped): the `quorum_size` every live server
+ * reports for its committed configuration. It follows reconfig, so an interrupted resize leaves
+ * it at the membership ZooKeeper committed, not at the configured size. No series when no server
+ * of the ensemble can be scraped.
+ */
+function liveVotingMembers(name: string): string {
+    return `max(quorum_size{${ZK},ensemble="${name}"})`;
+}
+
+/**
+ * Followers a leader needs in sync to have a quorum of `voters` (a PromQL expression): half of
+ * them, rounded down; with the leader's own vote that is the majority, floor(voters / 2) + 1.
+ */
+function followersForQuorum(voters: string): string {
+    return `floor(${voters} / 2)`;
+}
 
 /** A server Prometheus cannot scrape. */
 function serverRules(serverDownFor: string): AlertRule[] {
@@ -66,13 +79,14 @@ function serverRules(serverDownFor: string): AlertRule[] {
     ];
 }
 
-/** Leader and follower rules across the replicated ensembles. */
+/** Leader and follower rules across the ensembles. */
 function leaderRules(settings: AlertRuleSettings): AlertRule[] {
     const zk = ZK;
     const rules: AlertRule[] = [];
-    const replicated = settings.ensembles.filter((e) => e.size > 1);
-    if (replicated.length > 0) {
-        const names = replicated.map((e) => escapeLabelValue(e.name)).join("|");
+    // Every ensemble, a single server included: with standaloneEnabled=false it is a quorum of
+    // one and leads itself (it exports leader_uptime).
+    if (settings.ensembles.length > 0) {
+        const names = settings.ensembles.map((e) => escapeLabelValue(e.name)).join("|");
         rules.push({
             alert: "ZooKeeperLeaderCountNotOne",
             // An ensemble with no leader has no leader_uptime series at all; the
@@ -84,7 +98,7 @@ function leaderRules(settings: AlertRuleSettings): AlertRule[] {
             labels: { severity: "critical" },
             annotations: {
                 summary: "Ensemble {{ $labels.ensemble }} has {{ $value }} leaders",
-                description: "A replicated ensemble must have exactly one leader; without one it serves no requests.",
+                description: "An ensemble must have exactly one leader (a single server leads itself); without one it serves no requests.",
             },
         });
         rules.push({
@@ -101,36 +115,44 @@ function leaderRules(settings: AlertRuleSettings): AlertRule[] {
     return rules;
 }
 
-/** Quorum rules of each ensemble, from its size. */
+/**
+ * Quorum rules of each ensemble, against its live voting membership (quorum_size): during an
+ * interrupted resize the configured size is not the membership ZooKeeper committed.
+ */
 function quorumRules(settings: AlertRuleSettings): AlertRule[] {
     const zk = ZK;
     const rules: AlertRule[] = [];
     for (const ensemble of settings.ensembles) {
         const name = escapeLabelValue(ensemble.name);
-        const quorum = computeQuorum(ensemble.size);
+        const voters = liveVotingMembers(name);
         rules.push({
             alert: "ZooKeeperQuorumLost",
-            expr: `(count(up{${zk},ensemble="${name}"} == 1) or vector(0)) < ${quorum}`,
+            // No server reports quorum_size when none can be scraped: the configured size stands
+            // in, so an ensemble that is all down still fires. Both sides carry no labels.
+            expr:
+                `(count(up{${zk},ensemble="${name}"} == 1) or vector(0)) ` +
+                `< (${followersForQuorum(`(${voters} or vector(${ensemble.size}))`)} + 1)`,
             for: "1m",
             labels: { severity: "critical" },
             annotations: {
-                summary: `Ensemble ${ensemble.name} has fewer than ${quorum} of ${ensemble.size} servers up`,
-                description: "Without a majority of servers the ensemble cannot elect a leader or accept writes.",
+                summary: `Ensemble ${ensemble.name} has lost its quorum`,
+                description:
+                    "{{ $value }} servers up, fewer than a majority of its voting members; " +
+                    "without a majority the ensemble cannot elect a leader or accept writes.",
             },
         });
-        if (ensemble.size > 1) {
-            const needed = Math.floor(ensemble.size / 2);
-            rules.push({
-                alert: "ZooKeeperTooFewSyncedFollowers",
-                expr: `max(synced_followers{${zk},ensemble="${name}"}) < ${needed}`,
-                for: "1m",
-                labels: { severity: "critical" },
-                annotations: {
-                    summary: `Leader of ${ensemble.name} has fewer than ${needed} synced followers`,
-                    description: "The leader no longer has a synced quorum behind it.",
-                },
-            });
-        }
+        // At every size: a single server's leader needs 0 synced followers and never fires, but
+        // once a reconfig to 3 commits (quorum_size 3) it needs 1.
+        rules.push({
+            alert: "ZooKeeperTooFewSyncedFollowers",
+            expr: `max(synced_followers{${zk},ensemble="${name}"}) < ${followersForQuorum(voters)}`,
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: `Leader of ${ensemble.name} has {{ $value }} synced followers, fewer than half of its voting members`,
+                description: "The leader no longer has a synced quorum behind it.",
+            },
+        });
     }
     return rules;
 }

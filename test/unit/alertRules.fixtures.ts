@@ -13,14 +13,16 @@
 import type { AlertRuleSettings } from "../../components/monitoring/alertRules";
 
 /**
- * Settings that produce every rule: a replicated ensemble (leader/follower rules), a standalone
- * one (a second ZooKeeperQuorumLost), the client app, and a non-default serverDownFor so the
- * `for` checks show the setting is used. Thresholds are the defaults the stacks use.
+ * Settings that produce every rule: a replicated ensemble, a single-server one (a quorum of one
+ * that leads itself), one configured at 5 for a resize from 3 that never committed (the rules
+ * must go by the live quorum_size), the client app, and a non-default serverDownFor so the `for`
+ * checks show the setting is used. Thresholds are the defaults the stacks use.
  */
 export const representativeSettings: AlertRuleSettings = {
     ensembles: [
         { name: "zk-dev", size: 3 },
         { name: "zk-solo", size: 1 },
+        { name: "zk-grow", size: 5 },
     ],
     serverDownFor: "2m",
     includeClientApp: true,
@@ -93,6 +95,22 @@ function devUp(v1: string, v2: string, v3: string): InputSeries[] {
 
 const soloUp = (values: string): InputSeries => zk("up", "zk-solo", 1, values);
 
+/** `up` of zk-grow-1..5 (configured at 5), one values string per server. */
+function growUp(...values: [string, string, string, string, string]): InputSeries[] {
+    return values.map((v, i) => zk("up", "zk-grow", i + 1, v));
+}
+
+/**
+ * `quorum_size` (voting members of the committed configuration) as servers `ids` of `ensemble`
+ * report it, constant; a server that cannot be scraped reports nothing.
+ */
+function quorumSize(ensemble: string, size: number, ...ids: number[]): InputSeries[] {
+    return ids.map((id) => zk("quorum_size", ensemble, id, `${size}x10`));
+}
+
+/** zk-grow with every one of its 5 servers up, its committed membership the 5 of them. */
+const growHealthy = [...growUp("1x10", "1x10", "1x10", "1x10", "1x10"), ...quorumSize("zk-grow", 5, 1, 2, 3, 4, 5)];
+
 const appLabels = { job: "client-app", instance: "app-dev-1:8080", replica: "1", app: "app-dev" };
 
 function fixture(name: string, kind: FixtureKind, input_series: InputSeries[], alert_rule_test: AlertRuleCheck[]): AlertFixture {
@@ -140,16 +158,43 @@ const zkDev2Down = serverAlert("critical", "zk-dev", 2, {
     description: "Prometheus cannot scrape server 2 of ensemble zk-dev.",
 });
 
-const quorumLostDev: ExpectedAlert = {
-    exp_labels: { severity: "critical" },
+/** ZooKeeperQuorumLost of `ensemble` with `up` servers up. */
+function quorumLostAlert(ensemble: string, up: number): ExpectedAlert {
+    return {
+        exp_labels: { severity: "critical" },
+        exp_annotations: {
+            summary: `Ensemble ${ensemble} has lost its quorum`,
+            description: `${up} servers up, fewer than a majority of its voting members; without a majority the ensemble cannot elect a leader or accept writes.`,
+        },
+    };
+}
+
+const quorumLostDev = quorumLostAlert("zk-dev", 1);
+
+/** ZooKeeperTooFewSyncedFollowers of `ensemble` whose leader has `synced` synced followers. */
+function tooFewSyncedAlert(ensemble: string, synced: number): ExpectedAlert {
+    return {
+        exp_labels: { severity: "critical" },
+        exp_annotations: {
+            summary: `Leader of ${ensemble} has ${synced} synced followers, fewer than half of its voting members`,
+            description: "The leader no longer has a synced quorum behind it.",
+        },
+    };
+}
+
+const leaderCountAlert = (ensemble: string, count: number): ExpectedAlert => ({
+    exp_labels: { severity: "critical", ensemble },
     exp_annotations: {
-        summary: "Ensemble zk-dev has fewer than 2 of 3 servers up",
-        description: "Without a majority of servers the ensemble cannot elect a leader or accept writes.",
+        summary: `Ensemble ${ensemble} has ${count} leaders`,
+        description: "An ensemble must have exactly one leader (a single server leads itself); without one it serves no requests.",
     },
-};
+});
 
 /** A zk-dev server that reports itself leader (leader_uptime exists only on a leader). */
 const devLeaderUptime = (id: number): InputSeries => zk("leader_uptime", "zk-dev", id, "100+60x10");
+
+/** zk-solo's single server leading itself (standaloneEnabled=false: a quorum of one). */
+const soloLeaderUptime = zk("leader_uptime", "zk-solo", 1, "100+60x10");
 
 export const alertFixtures: Record<string, AlertFixture[]> = {
     [serverDown]: [
@@ -178,37 +223,25 @@ export const alertFixtures: Record<string, AlertFixture[]> = {
         fixture(
             "ZooKeeperLeaderCountNotOne fires for two leaders (split brain) after 1m",
             "firing",
-            [...devUp("1x10", "1x10", "1x10"), devLeaderUptime(1), devLeaderUptime(3), soloUp("1x10")],
-            [
-                ...none(leaders, "0m", "45s"),
-                fires(leaders, "1m", {
-                    exp_labels: { severity: "critical", ensemble: "zk-dev" },
-                    exp_annotations: {
-                        summary: "Ensemble zk-dev has 2 leaders",
-                        description: "A replicated ensemble must have exactly one leader; without one it serves no requests.",
-                    },
-                }),
-            ],
+            [...devUp("1x10", "1x10", "1x10"), devLeaderUptime(1), devLeaderUptime(3), soloUp("1x10"), soloLeaderUptime],
+            [...none(leaders, "0m", "45s"), fires(leaders, "1m", leaderCountAlert("zk-dev", 2))],
         ),
         fixture(
             "ZooKeeperLeaderCountNotOne fires for no leader at all (no leader_uptime series)",
             "firing",
-            [...devUp("1x10", "1x10", "1x10"), soloUp("1x10")],
-            [
-                ...none(leaders, "0m", "45s"),
-                fires(leaders, "1m", {
-                    exp_labels: { severity: "critical", ensemble: "zk-dev" },
-                    exp_annotations: {
-                        summary: "Ensemble zk-dev has 0 leaders",
-                        description: "A replicated ensemble must have exactly one leader; without one it serves no requests.",
-                    },
-                }),
-            ],
+            [...devUp("1x10", "1x10", "1x10"), soloUp("1x10"), soloLeaderUptime],
+            [...none(leaders, "0m", "45s"), fires(leaders, "1m", leaderCountAlert("zk-dev", 0))],
         ),
         fixture(
-            "ZooKeeperLeaderCountNotOne stays quiet with one leader; the standalone zk-solo is not watched",
+            "ZooKeeperLeaderCountNotOne fires for zk-solo (size 1) when its only server runs but does not lead",
+            "firing",
+            [...devUp("1x10", "1x10", "1x10"), devLeaderUptime(2), soloUp("1x10")],
+            [...none(leaders, "0m", "45s"), fires(leaders, "1m", leaderCountAlert("zk-solo", 0))],
+        ),
+        fixture(
+            "ZooKeeperLeaderCountNotOne stays quiet with one leader in each ensemble, zk-solo's single server included",
             "non-firing",
-            [...devUp("1x10", "1x10", "1x10"), devLeaderUptime(1), soloUp("1x10")],
+            [...devUp("1x10", "1x10", "1x10"), devLeaderUptime(1), soloUp("1x10"), soloLeaderUptime],
             none(leaders, "0m", "2m", "10m"),
         ),
     ],
@@ -249,64 +282,109 @@ export const alertFixtures: Record<string, AlertFixture[]> = {
         fixture(
             "ZooKeeperQuorumLost fires for zk-dev (size 3) with 1 of 3 servers up",
             "firing",
-            [...devUp("1x10", "0x10", "0x10"), soloUp("1x10")],
+            [...devUp("1x10", "0x10", "0x10"), ...quorumSize("zk-dev", 3, 1), soloUp("1x10"), ...growHealthy],
             [...none(quorumLost, "0m", "45s"), fires(quorumLost, "1m", quorumLostDev), fires(quorumLost, "10m", quorumLostDev)],
         ),
         fixture(
-            "ZooKeeperQuorumLost fires for zk-dev with no server up",
+            "ZooKeeperQuorumLost fires for zk-dev with no server up (no quorum_size: the configured 3 stands in)",
             "firing",
-            [...devUp("0x10", "0x10", "0x10"), soloUp("1x10")],
-            [fires(quorumLost, "2m", quorumLostDev)],
+            [...devUp("0x10", "0x10", "0x10"), soloUp("1x10"), ...growHealthy],
+            [fires(quorumLost, "2m", quorumLostAlert("zk-dev", 0))],
+        ),
+        fixture(
+            "ZooKeeperQuorumLost fires for zk-grow (configured 5) with every server down and no quorum_size series",
+            "firing",
+            [...devUp("1x10", "1x10", "1x10"), soloUp("1x10"), ...growUp("0x10", "0x10", "0x10", "0x10", "0x10")],
+            [...none(quorumLost, "45s"), fires(quorumLost, "1m", quorumLostAlert("zk-grow", 0))],
         ),
         fixture(
             "ZooKeeperQuorumLost fires for zk-solo (size 1) with its only server down",
             "firing",
-            [...devUp("1x10", "1x10", "1x10"), soloUp("0x10")],
-            [
-                ...none(quorumLost, "0m", "45s"),
-                fires(quorumLost, "1m", {
-                    exp_labels: { severity: "critical" },
-                    exp_annotations: {
-                        summary: "Ensemble zk-solo has fewer than 1 of 1 servers up",
-                        description: "Without a majority of servers the ensemble cannot elect a leader or accept writes.",
-                    },
-                }),
-            ],
+            [...devUp("1x10", "1x10", "1x10"), soloUp("0x10"), ...growHealthy],
+            [...none(quorumLost, "0m", "45s"), fires(quorumLost, "1m", quorumLostAlert("zk-solo", 0))],
+        ),
+        fixture(
+            "ZooKeeperQuorumLost fires for zk-dev (configured 3) with 2 servers up when they report 5 voting members",
+            "firing",
+            // A shrink from 5 whose reconfig -remove never committed: 2 of the 3 scraped servers
+            // are up, and 2 is no majority of 5 (the configured 3 would say it is).
+            [...devUp("1x10", "1x10", "0x10"), ...quorumSize("zk-dev", 5, 1, 2), soloUp("1x10"), ...growHealthy],
+            [...none(quorumLost, "45s"), fires(quorumLost, "1m", quorumLostAlert("zk-dev", 2))],
         ),
         fixture(
             "ZooKeeperQuorumLost stays quiet for zk-dev with 2 of 3 servers up",
             "non-firing",
-            [...devUp("1x10", "1x10", "0x10"), soloUp("1x10")],
+            [...devUp("1x10", "1x10", "0x10"), ...quorumSize("zk-dev", 3, 1, 2), soloUp("1x10"), ...growHealthy],
             none(quorumLost, "0m", "2m", "10m"),
         ),
         fixture(
-            "ZooKeeperQuorumLost stays quiet while every server of both ensembles is up",
+            "ZooKeeperQuorumLost stays quiet for zk-grow (configured 5) with 2 servers up that report 3 voting members",
             "non-firing",
-            [...devUp("1x10", "1x10", "1x10"), soloUp("1x10")],
+            // A resize from 3 interrupted before servers 4 and 5 were added: the committed
+            // membership is 3 and 2 of them are a majority (the configured 5 would need 3).
+            [
+                ...devUp("1x10", "1x10", "1x10"),
+                soloUp("1x10"),
+                ...growUp("1x10", "1x10", "0x10", "0x10", "0x10"),
+                ...quorumSize("zk-grow", 3, 1, 2),
+            ],
+            none(quorumLost, "0m", "2m", "10m"),
+        ),
+        fixture(
+            "ZooKeeperQuorumLost stays quiet while every server of every ensemble is up",
+            "non-firing",
+            [
+                ...devUp("1x10", "1x10", "1x10"),
+                ...quorumSize("zk-dev", 3, 1, 2, 3),
+                soloUp("1x10"),
+                ...quorumSize("zk-solo", 1, 1),
+                ...growHealthy,
+            ],
             none(quorumLost, "2m", "10m"),
         ),
     ],
 
     [tooFewSynced]: [
         fixture(
-            "ZooKeeperTooFewSyncedFollowers fires after 1m when zk-dev's leader has 0 synced followers (needs 1)",
+            "ZooKeeperTooFewSyncedFollowers fires after 1m when zk-dev's leader has 0 synced followers (needs 1 of 3 voters)",
             "firing",
-            [...devUp("1x10", "1x10", "1x10"), zk("synced_followers", "zk-dev", 1, "0x10")],
-            [
-                ...none(tooFewSynced, "0m", "45s"),
-                fires(tooFewSynced, "1m", {
-                    exp_labels: { severity: "critical" },
-                    exp_annotations: {
-                        summary: "Leader of zk-dev has fewer than 1 synced followers",
-                        description: "The leader no longer has a synced quorum behind it.",
-                    },
-                }),
-            ],
+            [...devUp("1x10", "1x10", "1x10"), ...quorumSize("zk-dev", 3, 1, 2, 3), zk("synced_followers", "zk-dev", 1, "0x10")],
+            [...none(tooFewSynced, "0m", "45s"), fires(tooFewSynced, "1m", tooFewSyncedAlert("zk-dev", 0))],
+        ),
+        fixture(
+            "ZooKeeperTooFewSyncedFollowers fires for zk-dev (configured 3) whose leader has 1 synced follower of 5 voting members",
+            "firing",
+            // 5 voters need 2 synced followers; the configured 3 would be content with 1.
+            [...devUp("1x10", "1x10", "1x10"), ...quorumSize("zk-dev", 5, 1, 2, 3), zk("synced_followers", "zk-dev", 1, "1x10")],
+            [...none(tooFewSynced, "45s"), fires(tooFewSynced, "1m", tooFewSyncedAlert("zk-dev", 1))],
+        ),
+        fixture(
+            "ZooKeeperTooFewSyncedFollowers fires for zk-solo (configured 1) once a reconfig to 3 voters committed and no follower syncs",
+            "firing",
+            [soloUp("1x10"), ...quorumSize("zk-solo", 3, 1), zk("synced_followers", "zk-solo", 1, "0x10")],
+            [...none(tooFewSynced, "45s"), fires(tooFewSynced, "1m", tooFewSyncedAlert("zk-solo", 0))],
         ),
         fixture(
             "ZooKeeperTooFewSyncedFollowers stays quiet with 1 synced follower",
             "non-firing",
-            [...devUp("1x10", "1x10", "0x10"), zk("synced_followers", "zk-dev", 1, "1x10")],
+            [...devUp("1x10", "1x10", "0x10"), ...quorumSize("zk-dev", 3, 1, 2), zk("synced_followers", "zk-dev", 1, "1x10")],
+            none(tooFewSynced, "1m", "10m"),
+        ),
+        fixture(
+            "ZooKeeperTooFewSyncedFollowers stays quiet for zk-grow (configured 5) whose leader has 1 synced follower of 3 voting members",
+            "non-firing",
+            // 3 voters need 1 synced follower; the configured 5 would need 2.
+            [
+                ...growUp("1x10", "1x10", "0x10", "0x10", "0x10"),
+                ...quorumSize("zk-grow", 3, 1, 2),
+                zk("synced_followers", "zk-grow", 1, "1x10"),
+            ],
+            none(tooFewSynced, "1m", "10m"),
+        ),
+        fixture(
+            "ZooKeeperTooFewSyncedFollowers stays quiet for zk-solo's single server (a quorum of one needs no follower)",
+            "non-firing",
+            [soloUp("1x10"), ...quorumSize("zk-solo", 1, 1), zk("synced_followers", "zk-solo", 1, "0x10"), soloLeaderUptime],
             none(tooFewSynced, "1m", "10m"),
         ),
     ],

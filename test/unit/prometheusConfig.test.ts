@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { parse } from "yaml";
-import { buildAlertRules, computeQuorum, renderAlertRules } from "../../components/monitoring/alertRules";
+import { buildAlertRules, renderAlertRules } from "../../components/monitoring/alertRules";
 import {
     ALERT_RULES_RELATIVE_PATH,
     PrometheusConfigSettings,
@@ -85,12 +85,6 @@ describe("alert rules", () => {
     });
     // What the rules' expressions, `for` durations and labels do is tested with promtool test
     // rules fixtures in alertRules.promtool.test.ts.
-
-    it("computes the quorum per ensemble", () => {
-        expect(computeQuorum(1)).toBe(1);
-        expect(computeQuorum(3)).toBe(2);
-        expect(computeQuorum(5)).toBe(3);
-    });
 
     it("uses only known metric names", () => {
         for (const r of rules) {
