@@ -9,10 +9,12 @@
  *   4. throughput/latency vs a hand-run ensemble with the same settings, and availability over
  *      the fixed fault schedule bench/faults.json
  *   5. program construction (mocks) and preview time at 3, 5, 7, 9 servers, with a linear fit
+ *   6. resize 3 -> 5 -> 3 seen by a writer: `pulumi up` with the new size vs stopping every server
+ *      and starting them all with the new static list
  *
  * Writes bench/results/<date>.json, <date>.md and SVG charts. Counts come from the environment:
  * BENCH_QUICK=1 (smoke run), BENCH_COLD_REPS, BENCH_PREVIEW_REPS, BENCH_KILLS, BENCH_CELL_SECONDS,
- * BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS, BENCH_ONLY=cold,preview,failover,load,scale.
+ * BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS, BENCH_RESIZE_REPS, BENCH_ONLY=cold,preview,failover,load,scale,resize.
  * BENCH_RENDER_ONLY=bench/results/<date>.json only re-renders that run's report and charts.
  */
 import * as fs from "fs";
@@ -29,6 +31,7 @@ import { BenchPorts, benchRawConfig } from "./lib/stackConfig";
 import { LinearFit, linearFit, median, percentile, round } from "./lib/stats";
 import { barChartSvg, lineChartSvg } from "./lib/svg";
 import { renderReport } from "./lib/report";
+import { ResizeResults, ResizeSample, StaticListEnsemble, reconfigResize, summarizeResize } from "./lib/resize";
 
 // ---------------------------------------------------------------- settings
 
@@ -47,7 +50,8 @@ export const settings = {
     constructReps: count("BENCH_CONSTRUCT_REPS", 5, 2),
     scalePreviewReps: count("BENCH_SCALE_PREVIEW_REPS", 5, 1),
     scaleSizes: [3, 5, 7, 9],
-    only: (process.env.BENCH_ONLY ?? "cold,preview,failover,load,scale").split(",").map((s) => s.trim()),
+    resizeReps: count("BENCH_RESIZE_REPS", 1, 1),
+    only: (process.env.BENCH_ONLY ?? "cold,preview,failover,load,scale,resize").split(",").map((s) => s.trim()),
 };
 
 export const TARGETS = {
@@ -58,6 +62,9 @@ export const TARGETS = {
     failoverP95Ms: 800,
     throughputRatio: 0.95,
     scalingR2: 0.9,
+    resizeGapLeaderStaysMs: 1000,
+    resizeGapLeaderLeavesMs: 2000,
+    resizeRatio: 0.1,
 };
 
 const IMAGES = {
@@ -79,12 +86,17 @@ const PORTS: Record<string, BenchPorts> = {
     scale: { zkClient: 14181, zkMetrics: 14701, app: 14080, prometheus: 14090, alertmanager: 14093 },
 };
 const STOCK_CLIENT_PORT_BASE = 15181;
+/** The naive resize's ensemble, up to 5 servers. */
+const NAIVE_CLIENT_PORT_BASE = 15191;
+/** Sizes of the resize figure: 3 -> RESIZED -> 3. */
+const RESIZED = 5;
 
 /** Stack names (and hence name prefixes) this run owns. */
 const STACK = "bench"; // zk-bench-*, app-bench-*, mon-bench-*
 const COMPOSE_STACK = "benchc"; // names the compose containers zk-benchc-* ...
 const SAME_STACK = "benchh"; // hand-run with the component's settings: zk-benchh-*
 const STOCK_PREFIX = "zk-benchs"; // hand-run stock ensemble
+const NAIVE_PREFIX = "zk-benchn"; // the naive resize's stock ensemble
 const ONE_STACK = "bench1"; // one-container-bench1
 const composeDir = path.join(__dirname, "compose");
 const composeFile = path.join(composeDir, "docker-compose.yml");
@@ -285,6 +297,7 @@ export interface Results {
         previewFit: LinearFit;
         met: boolean;
     };
+    resize?: ResizeResults;
     errors: string[];
     /** node-zookeeper-client protocol errors absorbed during the run (see the uncaughtException handler). */
     zkClientErrorsAbsorbed?: number;
@@ -563,12 +576,48 @@ async function scaling(results: Results, pd: PulumiDir): Promise<void> {
     };
 }
 
+async function resizeFigure(results: Results, pd: PulumiDir): Promise<void> {
+    const naive = new StaticListEnsemble(NAIVE_PREFIX, IMAGES.zookeeper, NAIVE_CLIENT_PORT_BASE);
+    const setSizeAndUp = async (size: number) => {
+        must(`config set size ${size}`, await pulumi(pd, ["config", "set", "--path", "zookeeper.size", String(size), "--stack", STACK]));
+        must(`pulumi up (size ${size})`, await pulumi(pd, ["up", "--yes", "--skip-preview", "--stack", STACK, "--suppress-progress"]));
+    };
+    const samples: ResizeSample[] = [];
+    try {
+        await naive.create(3);
+        for (let rep = 0; rep < settings.resizeReps; rep++) {
+            for (const [k, [from, to]] of [
+                [3, RESIZED],
+                [RESIZED, 3],
+            ].entries()) {
+                const ways = (rep + k) % 2 === 0 ? (["reconfig", "naive"] as const) : (["naive", "reconfig"] as const);
+                for (const way of ways) {
+                    const s =
+                        way === "reconfig"
+                            ? await reconfigResize(`zk-${STACK}`, PORTS.bench.zkClient, from, to, setSizeAndUp)
+                            : await naive.resize(from, to);
+                    samples.push(s);
+                    log(
+                        `resize ${rep + 1}/${settings.resizeReps} ${way} ${from}->${to}: longest ack gap ${s.gapMs} ms, change ${(s.changeMs / 1000).toFixed(1)} s, ` +
+                            `leader ${s.leaderBefore} -> ${s.leaderAfter}, ${s.writes} writes, ${s.lost} lost`,
+                    );
+                }
+            }
+        }
+        results.resize = summarizeResize(samples, TARGETS);
+    } finally {
+        if (samples.length > 0 && !results.resize) results.resize = summarizeResize(samples, TARGETS);
+        await removeHandRun(NAIVE_PREFIX);
+    }
+}
+
 // ---------------------------------------------------------------- main
 
 async function cleanupLeftovers(): Promise<void> {
     await run("docker-compose", ["-p", COMPOSE_PROJECT, "-f", composeFile, "down", "-v", "-t", "5"]);
     await removeHandRun(STOCK_PREFIX);
     await removeHandRun(`zk-${SAME_STACK}`);
+    await removeHandRun(NAIVE_PREFIX);
     // A crashed earlier run may have left the bench stack's or the one-container program's objects.
     for (const fragment of [`zk-${STACK}-`, `app-${STACK}-`, `mon-${STACK}-`, `one-container-${ONE_STACK}`]) {
         const names = (await docker("ps", "-a", "--format", "{{.Names}}")).split("\n").filter((n) => n.startsWith(fragment));
@@ -590,19 +639,13 @@ async function preflight(): Promise<Record<string, string>> {
         ...Object.values(PORTS)
             .filter((p) => p !== PORTS.scale)
             .flatMap((p) => [
-                p.zkClient,
-                p.zkClient + 1,
-                p.zkClient + 2,
-                p.zkMetrics,
-                p.zkMetrics + 1,
-                p.zkMetrics + 2,
+                ...Array.from({ length: p === PORTS.bench ? RESIZED : 3 }, (_, i) => [p.zkClient + i, p.zkMetrics + i]).flat(),
                 p.app,
                 p.prometheus,
                 p.alertmanager,
             ]),
-        STOCK_CLIENT_PORT_BASE,
-        STOCK_CLIENT_PORT_BASE + 1,
-        STOCK_CLIENT_PORT_BASE + 2,
+        ...Array.from({ length: 3 }, (_, i) => STOCK_CLIENT_PORT_BASE + i),
+        ...Array.from({ length: RESIZED }, (_, i) => NAIVE_CLIENT_PORT_BASE + i),
     ];
     const taken = ours.filter((p) => busy.has(p));
     if (taken.length) throw new Error(`host ports the benchmark needs are in use: ${taken.join(", ")}`);
@@ -679,6 +722,7 @@ async function main(): Promise<void> {
         // hand-run baseline starts empty.
         if (settings.only.includes("load")) await loadAndAvailability(results, sameInspected);
         if (settings.only.includes("failover")) await failover(results, componentJvmFlags);
+        if (settings.only.includes("resize")) await resizeFigure(results, pd);
         if (settings.only.includes("scale")) await scaling(results, pd);
         await finalize();
     } catch (err) {

@@ -1,9 +1,10 @@
 /**
  * The docker-compose baseline of the cold-start figure. It is rendered from what the stack program
  * itself would create (the container inputs recorded under mocks), so the compose file has the same
- * images, zoo.cfg, JVM flags, memory limits, users, health checks, ports and log settings, and
- * differs only in what compose cannot express the same way: /data/myid comes from ZOO_MY_ID (the
- * image's entrypoint writes it), uploaded files are bind mounts, and there are no roll/ready gates.
+ * images, zoo.cfg template, start script, JVM flags, memory limits, users, health checks, ports and
+ * log settings, and differs only in what compose cannot express the same way: uploaded files are
+ * bind mounts, each server waits for its seed step through `depends_on: service_healthy` (the seed's
+ * pass marker, as Pulumi's `wait` does), and there are no pre-flight check and no roll/ready gates.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -32,6 +33,11 @@ function imageFor(name: string, images: ComposeImages): string {
     throw new Error(`no image known for container ${name}`);
 }
 
+/** Compose interpolates `$NAME` in the file; scripts' own variables are written `$$`. */
+function escapeInterpolation(value: string): string {
+    return value.replace(/\$/g, "$$$$");
+}
+
 function seconds(value: string | number | undefined): string | undefined {
     return value === undefined ? undefined : typeof value === "number" ? `${value}s` : value;
 }
@@ -44,24 +50,21 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
     const files: Record<string, string> = {};
     const services: Record<string, unknown> = {};
     const volumes: Record<string, unknown> = {};
-    // Gates are how Pulumi orders a roll; compose has no equivalent and needs none on first start.
-    const deployed = containers.filter((c) => !/-(gate|ready)-/.test(String(c.inputs.name)) && !/-gate-|-ready-gate$/.test(c.resource));
-    const zkNames = deployed.map((c) => String(c.inputs.name)).filter((n) => /^zk-/.test(n));
+    // Gates and the pre-flight check are how Pulumi orders a roll and guards a size change; compose
+    // has no equivalent and needs none on first start. The seed steps write the first membership.
+    const deployed = containers.filter((c) => !/-(gate|ready)-|-preflight$/.test(String(c.inputs.name)));
+    const names = new Set(deployed.map((c) => String(c.inputs.name)));
+    const zkNames = [...names].filter((n) => /^zk-.*-\d+$/.test(n));
     for (const c of deployed) {
         const i = c.inputs;
         const name = String(i.name);
-        const environment: string[] = [...((i.envs as string[]) ?? [])];
+        const environment: string[] = ((i.envs as string[]) ?? []).map(escapeInterpolation);
         const mounts: string[] = [];
         for (const v of (i.volumes as Array<{ volumeName: string; containerPath: string }>) ?? []) {
             volumes[v.volumeName] = {};
             mounts.push(`${v.volumeName}:${v.containerPath}`);
         }
         for (const u of (i.uploads as Array<{ file: string; content: string }>) ?? []) {
-            if (u.file === "/data/myid") {
-                // The image's entrypoint writes /data/myid from ZOO_MY_ID when it is absent.
-                environment.push(`ZOO_MY_ID=${u.content.trim()}`);
-                continue;
-            }
             const rel = path.posix.join("files", name, u.file);
             files[rel] = u.content;
             mounts.push(`./${rel}:${u.file}:ro`);
@@ -76,7 +79,8 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
             cap_drop: i.capabilities?.drops,
             mem_limit: `${i.memory}m`,
             memswap_limit: `${i.memorySwap ?? i.memory}m`,
-            ...(i.command ? { command: i.command } : {}),
+            ...(i.entrypoints ? { entrypoint: (i.entrypoints as string[]).map(escapeInterpolation) } : {}),
+            ...(i.command ? { command: (i.command as string[]).map(escapeInterpolation) } : {}),
             ...(environment.length > 0 ? { environment } : {}),
             ...(mounts.length > 0 ? { volumes: mounts } : {}),
             ...(i.ports?.length
@@ -93,15 +97,20 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
                           interval: hc.interval,
                           timeout: hc.timeout,
                           retries: hc.retries,
-                          start_period: hc.startPeriod,
+                          // Pulumi's `wait` waits out a failing check until waitTimeout; compose fails a
+                          // `service_healthy` dependency at its first unhealthy status, unless the
+                          // check is still in its start period.
+                          start_period: hc.startPeriod ?? (i.wait === true ? seconds(i.waitTimeout) : undefined),
                       },
                   }
                 : {}),
-            restart: i.restart,
+            // PyYAML reads a bare `no` as false; "no" is compose's default anyway.
+            ...(i.restart !== "no" ? { restart: i.restart } : {}),
             stop_grace_period: seconds(i.stopTimeout),
             logging: { driver: i.logDriver, options: i.logOpts },
             // What a compose user would write: start the app after the servers, without waiting.
             ...(/^app-/.test(name) ? { depends_on: zkNames } : {}),
+            ...(names.has(`${name}-seed`) ? { depends_on: { [`${name}-seed`]: { condition: "service_healthy" } } } : {}),
         };
         services[name] = JSON.parse(JSON.stringify(service));
     }

@@ -5,8 +5,9 @@
  * - stock (`startStockEnsemble`): configured only through the image's ZOO_* variables, everything
  *   else at the image's defaults - what someone following the image's README would run;
  * - same settings (`startFromInspected`): the exact container inputs the stack program would give
- *   the servers (zoo.cfg, myid, JVM flags, memory, user, health check, restart policy, logs),
- *   recorded under mocks, applied with `docker create`/`docker cp`/`docker start` instead of Pulumi.
+ *   the servers and their seed steps (zoo.cfg template, start script, JVM flags, memory, user,
+ *   health check, restart policy, logs), recorded under mocks, applied with
+ *   `docker create`/`docker cp`/`docker start` instead of Pulumi.
  *
  * Objects are named `<prefix>-...`; `removeHandRun` deletes exactly those.
  */
@@ -90,6 +91,7 @@ export async function startFromInspected(
     }
     const net = `${prefix}-net`;
     await docker("network", "create", "--label", "zkbench=1", net);
+    await runSeeds(prefix, image, inspected);
     const hostPorts: string[] = [];
     for (const s of servers) {
         const i = s.inputs;
@@ -107,6 +109,7 @@ export async function startFromInspected(
             throw new Error(`${name} does not publish its client port`);
         }
         hostPorts.push(`${clientPort.ip}:${clientPort.external}`);
+        const [entrypoint, ...entrypointArgs] = (i.entrypoints as string[] | undefined) ?? [];
         await docker(
             "create",
             "--name",
@@ -149,7 +152,9 @@ export async function startFromInspected(
             "--log-driver",
             String(i.logDriver),
             ...Object.entries((i.logOpts as Record<string, string>) ?? {}).flatMap(([k, v]) => ["--log-opt", `${k}=${v}`]),
+            ...(entrypoint === undefined ? [] : ["--entrypoint", entrypoint]),
             image,
+            ...entrypointArgs,
         );
         for (const u of (i.uploads as Array<{ file: string; content: string }>) ?? []) {
             await copyIn(name, u.file, u.content);
@@ -163,6 +168,48 @@ export async function startFromInspected(
         servers.map((s) => String(s.inputs.name)),
         hostPorts,
     );
+}
+
+/**
+ * The servers' seed steps (`<prefix>-<id>-seed`), run to completion: each writes its server's first
+ * membership on the data volume, which the start script needs. All at once: on a new ensemble no
+ * peer serves, so each writes every member at the first version whatever the order.
+ */
+async function runSeeds(prefix: string, image: string, inspected: readonly InspectedContainer[]): Promise<void> {
+    const seeds = inspected.filter((c) => new RegExp(`^${prefix}-\\d+-seed$`).test(String(c.inputs.name)));
+    for (const { inputs: i } of seeds) {
+        const [entrypoint, ...entrypointArgs] = i.entrypoints as string[];
+        await docker(
+            "create",
+            "--name",
+            String(i.name),
+            "--network",
+            String((i.networksAdvanced as Array<{ name: string }>)[0].name),
+            "--label",
+            "zkbench=1",
+            ...(i.volumes as Array<{ volumeName: string; containerPath: string }>).flatMap((v) => [
+                "-v",
+                `${v.volumeName}:${v.containerPath}`,
+            ]),
+            ...(i.envs as string[]).flatMap((e) => ["-e", e]),
+            "--memory",
+            `${i.memory}m`,
+            "--user",
+            String(i.user),
+            "--entrypoint",
+            entrypoint,
+            image,
+            ...entrypointArgs,
+            ...(i.command as string[]),
+        );
+    }
+    await Promise.all(seeds.map((s) => docker("start", String(s.inputs.name))));
+    for (const s of seeds) {
+        const code = (await docker("wait", String(s.inputs.name))).trim();
+        if (code !== "0") {
+            throw new Error(`seed step ${s.inputs.name} exited ${code}: ${await docker("logs", String(s.inputs.name))}`);
+        }
+    }
 }
 
 /** Writes one file into a created container, like the provider's `uploads`. */

@@ -3,6 +3,8 @@
  * around a missed target explains it from the same data (timelines, failover phases, fits).
  */
 import type { Results } from "../run";
+import { resizeSection } from "./resize";
+import { median } from "./stats";
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const msf = (ms: number) => `${Math.round(ms)} ms`;
@@ -97,6 +99,17 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
             `| 5b. preview per added server (new stack) | – | ${sc.previewFit.slope.toFixed(0)} ms/server | R² ${sc.previewFit.r2} | linear (R² ≥ ${t.scalingR2}) | ${yes(sc.previewFit.r2 >= t.scalingR2)} |`,
         );
     }
+    if (r.resize) {
+        const z = r.resize;
+        const worst = Math.max(...z.samples.filter((x) => x.way === "reconfig").map((x) => x.gapMs));
+        out.push(
+            `| 6. resize ${Object.keys(z.ratios).join(", ")}, longest write gap | stop all, new static list ${Object.entries(z.ratios)
+                .map(([c]) => msf(median(z.samples.filter((x) => x.way === "naive" && `${x.from}->${x.to}` === c).map((x) => x.gapMs))))
+                .join(
+                    " / ",
+                )} | pulumi up, worst ${msf(worst)} | ${Object.values(z.ratios).join(" / ")}× | ≤ ${t.resizeRatio}×, ≤ ${t.resizeGapLeaderStaysMs} ms (${t.resizeGapLeaderLeavesMs} ms leader removed) | ${yes(z.met.ratio && z.met.gaps && z.met.noLoss)} |`,
+        );
+    }
     out.push("");
     for (const c of charts) {
         out.push(`![${c}](${c})`);
@@ -109,6 +122,7 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
     if (r.load) loadSection(r, out, mixedReadShare);
     if (r.availability) availabilitySection(r, out, gapThresholdMs);
     if (r.scaling) scalingSection(r, out);
+    if (r.resize) resizeSection(r.resize, t, out);
     return out.join("\n") + "\n";
 }
 

@@ -62,3 +62,76 @@ describe("bench report", () => {
         expect(sharedMachine(at(""))).toBe(true);
     });
 });
+
+describe("resize figure", () => {
+    const { summarizeResize } = require("../../bench/lib/resize") as typeof import("../../bench/lib/resize");
+    const targets = { resizeGapLeaderStaysMs: 1000, resizeGapLeaderLeavesMs: 2000, resizeRatio: 0.1 };
+    const sample = (way: "reconfig" | "naive", from: number, to: number, gapMs: number, leaderLeft = false, lost = 0) => ({
+        way,
+        from,
+        to,
+        gapMs,
+        changeMs: 1,
+        leaderBefore: leaderLeft ? 5 : 1,
+        leaderAfter: 1,
+        leaderLeft,
+        writes: 10,
+        failedAttempts: 0,
+        lost,
+    });
+
+    it("gives each change the ratio of the medians, and holds a removed leader to the longer bound", () => {
+        const r = summarizeResize(
+            [
+                sample("reconfig", 3, 5, 400),
+                sample("naive", 3, 5, 16000),
+                sample("reconfig", 5, 3, 1500, true),
+                sample("naive", 5, 3, 12000),
+            ],
+            targets,
+        );
+        expect(r.ratios).toEqual({ "3->5": 0.025, "5->3": 0.125 });
+        expect(r.met).toEqual({ gaps: true, ratio: false, noLoss: true });
+    });
+
+    it("misses the gap target when the leader stays and writes stop for over a second, and counts lost writes", () => {
+        const r = summarizeResize([sample("reconfig", 3, 5, 1500), sample("naive", 3, 5, 16000, false, 2)], targets);
+        expect(r.met).toEqual({ gaps: false, ratio: true, noLoss: false });
+    });
+});
+
+describe("compose baseline", () => {
+    const { renderComposeFiles } = require("../../bench/lib/compose") as typeof import("../../bench/lib/compose");
+    const images = { zookeeper: "zk", clientApp: "app", prometheus: "prom", alertmanager: "am" };
+    const container = (name: string, inputs: Record<string, unknown>) => ({ resource: name, inputs: { name, memory: 64, ...inputs } });
+
+    it("runs each server after its seed step's pass marker, escapes the scripts' $ and leaves out gates and the pre-flight check", () => {
+        const { parse } = require("yaml") as typeof import("yaml");
+        const files = renderComposeFiles(
+            [
+                container("zk-b-preflight", { entrypoints: ["/bin/bash", "-c"], command: ["true"] }),
+                container("zk-b-1-seed", {
+                    entrypoints: ["/bin/bash", "-c"],
+                    command: ['echo "$HOSTNAME"'],
+                    restart: "no",
+                    wait: true,
+                    waitTimeout: 75,
+                    healthcheck: { tests: ["CMD", "test", "-f", "/tmp/m"], interval: "250ms" },
+                }),
+                container("zk-b-1", { entrypoints: ["/bin/bash", "/conf/start-server.sh"], restart: "unless-stopped" }),
+                container("zk-b-gate-1-abc", { command: ["true"] }),
+                container("zk-b-ready-abc", { command: ["true"] }),
+                container("app-b-1", {}),
+            ],
+            images,
+        );
+        const services = (parse(files["docker-compose.yml"]) as { services: Record<string, Record<string, unknown>> }).services;
+        expect(Object.keys(services).sort()).toEqual(["app-b-1", "zk-b-1", "zk-b-1-seed"]);
+        expect(services["zk-b-1"].depends_on).toEqual({ "zk-b-1-seed": { condition: "service_healthy" } });
+        expect(services["zk-b-1"].entrypoint).toEqual(["/bin/bash", "/conf/start-server.sh"]);
+        expect(services["zk-b-1-seed"].command).toEqual(['echo "$$HOSTNAME"']);
+        expect(services["zk-b-1-seed"].restart).toBeUndefined();
+        expect((services["zk-b-1-seed"].healthcheck as Record<string, unknown>).start_period).toBe("75s");
+        expect(services["app-b-1"].depends_on).toEqual(["zk-b-1"]);
+    });
+});
