@@ -37,8 +37,11 @@ export const NO_MEMBERSHIP_EXIT_CODE = 78;
 export const FIRST_CREATION_VERSION = 1;
 export const JOINING_VERSION = 0;
 
-/** The shell function `newest_dynamic`: path of the newest `zoo.cfg.dynamic.<hex>` in MEMBERSHIP_DIR, or empty. */
-function newestDynamicFunction(): string[] {
+/**
+ * The shell function `newest_dynamic`: path of the newest `zoo.cfg.dynamic.<hex>` in MEMBERSHIP_DIR, or empty.
+ * @internal
+ */
+export function newestDynamicFunction(): string[] {
     return [
         "newest_dynamic() {",
         '  local best="" bestv=-1 f v',

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { allowing, parseArgs } from "../shared/contract";
 import { rollTimeoutSecondsField, serverEntrySchema } from "./schema";
 import { CLIENT_PORT } from "./zooCfg";
+import { JOINING_VERSION, MEMBERSHIP_DIR, newestDynamicFunction } from "./membership";
 import {
     DEPLOYMENT_RECORD_ZNODE,
     SUPER_AUTH_FILE,
@@ -47,12 +48,14 @@ export interface GateMember {
     host: string;
 }
 
-/** What a roll gate checks. */
+/**
+ * What a roll gate checks. The gate mounts the target's data volume read-only at /data and takes
+ * the members from the target's newest dynamic file there, so a size change leaves the gates of the
+ * servers that stay as they are (membership is not among their inputs).
+ */
 export interface RollGateSettings {
     /** The server that has just been (re)created. */
     target: GateMember;
-    /** Every member the program wants, the target included. */
-    servers: GateMember[];
     /** Give up after this many seconds. */
     timeoutSeconds: number;
 }
@@ -71,7 +74,6 @@ const membersSchema = allowing(z.array(serverEntrySchema).min(1), "must list at 
 
 const rollGateSettingsSchema = z.strictObject({
     target: serverEntrySchema,
-    servers: membersSchema,
     timeoutSeconds: rollTimeoutSecondsField(),
 });
 
@@ -111,6 +113,13 @@ const HAS_MEMBER = 'has_member() { printf \'%s\\n\' "$cfg" | grep -q "^server\\.
  * size change), it adds it with `reconfig -add` first, so servers join one
  * at a time.
  *
+ * The members come from the target's newest dynamic file (its data volume is
+ * mounted read-only at /data). Once the target serves, that file holds the
+ * configuration it synced from the leader: when it lists the target at a
+ * committed version, the target is a member and no zkCli is needed; otherwise
+ * the gate asks the ensemble and adds it. The ready gate checks every
+ * server's configuration at the end either way.
+ *
  * When no other member serves, there is no quorum to protect (first
  * creation, or an ensemble that is down anyway) and the gate passes at once;
  * that is what makes the first `pulumi up` start all servers without waiting.
@@ -118,22 +127,25 @@ const HAS_MEMBER = 'has_member() { printf \'%s\\n\' "$cfg" | grep -q "^server\\.
 export function renderRollGateScript(settings: RollGateSettings): string {
     parseArgs("renderRollGateScript", "settings", rollGateSettingsSchema, settings);
     const { target } = settings;
-    if (!settings.servers.some((s) => s.id === target.id && s.host === target.host)) {
-        throw new Error(`servers must include the target ${target.host}`);
-    }
-    const peers = settings.servers.filter((s) => s.id !== target.id).map((s) => s.host);
+    const hostOf = "sed -n 's/^server\\.[0-9][0-9]*=\\([^:]*\\):.*/\\1/p'";
     return [
         ...renderShellPreamble("roll-gate"),
         ...renderReadConfig(),
         ...renderReconfig(),
+        ...newestDynamicFunction(),
         HAS_MEMBER,
-        ...memberAssignments(settings.servers, settings.timeoutSeconds),
         ...assignments({
             target: target.host,
             target_id: String(target.id),
             target_line: `'${renderMemberLine(target.id, target.host)}'`,
-            peers: `"${peers.join(" ")}"`,
+            timeout: String(settings.timeoutSeconds),
+            deadline: "$((SECONDS + timeout))",
         }),
+        'lists_target() { grep -q "^server\\.${target_id}=" "$1"; }',
+        'membership="$(newest_dynamic)"',
+        `[ -n "$membership" ] || fail "$target has no membership file in ${MEMBERSHIP_DIR}; its seed step writes one before it starts. Run pulumi up again"`,
+        `peers="$(grep -v "^server\\.\${target_id}=" "$membership" | ${hostOf} | paste -sd' ' -)"`,
+        `all="$(for h in $peers $target; do echo "$h:${CLIENT_PORT}"; done | paste -sd, -)"`,
         'serving_peer=""',
         `for attempt in $(seq ${NO_PEER_POLLS}); do`,
         "  for p in $peers; do",
@@ -151,6 +163,10 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         '  [ $SECONDS -lt $deadline ] || fail "$target did not serve as leader or follower within ${timeout}s; stopping the roll so the remaining members keep their quorum and membership. See docker logs $target, fix the cause and run pulumi up again"',
         `  sleep ${GATE_POLL_SECONDS}`,
         "done",
+        'membership="$(newest_dynamic)"',
+        `if [ "\${membership##*.}" != ${JOINING_VERSION} ] && lists_target "$membership"; then`,
+        '  pass "$target serves as $mode, a member of configuration version ${membership##*.} ($(member_ids < "$membership"))"',
+        "fi",
         'read_config "$all"',
         'has_member "$target_id" && pass "$target serves as $mode, a member of configuration version $cfg_version ($cfg_ids)"',
         'echo "roll-gate: $target serves but is not a member of configuration version $cfg_version ($cfg_ids); adding it"',

@@ -230,8 +230,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                     labels: { ensemble: this.namePrefix },
                     auth,
                 },
-                // dependsOn only: a property reference would replace server i+1 whenever the gate is.
-                { parent: this, dependsOn: [previousGate] },
+                // Every seed step runs once the pre-flight check has passed; the container waits for
+                // the previous server's gate too. dependsOn only: a property reference would replace
+                // server i+1 whenever the gate is.
+                { parent: this, dependsOn: [this.preflight] },
+                { startAfter: [previousGate] },
             );
             this.nodes.push(node);
             if (server.id < servers.length) {
@@ -242,8 +245,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                         // The id suffix makes each replacement a new container name.
                         containerName: pulumi.interpolate`${this.namePrefix}-gate-${server.id}-${targetId.apply((id) => id.substring(0, 12))}`,
                         component: LABEL_VALUES.rollGateComponent,
-                        script: renderRollGateScript({ target: server, servers, timeoutSeconds: settings.rollTimeoutSeconds }),
+                        script: renderRollGateScript({ target: server, timeoutSeconds: settings.rollTimeoutSeconds }),
                         uploads: superAuth,
+                        // The gate reads the target's membership there (renderRollGateScript).
+                        volumes: [{ volumeName: node.dataVolume.name, containerPath: "/data", readOnly: true }],
                         targetEnv: pulumi.interpolate`TARGET_CONTAINER_ID=${targetId}`,
                         imageId: this.toolsImageId,
                         networkName: this.networkName,

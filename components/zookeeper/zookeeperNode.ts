@@ -101,10 +101,9 @@ export const SERVER_STOP_SECONDS = 30;
  * replaces no server that stays.
  *
  * Resource options' `dependsOn` applies to the seed step (and so to the
- * container after it) only, so that an ensemble can order servers behind its
- * roll gates while the component, its volumes and its image register at once:
- * the engine does not walk the gate chain for them on a preview or a first
- * deployment.
+ * container after it) only, so that the component, its volumes and its image
+ * register at once: the engine does not walk an ensemble's gate chain for them
+ * on a preview or a first deployment.
  */
 export class ZooKeeperNode extends pulumi.ComponentResource {
     public readonly serverId: number;
@@ -117,7 +116,17 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
     /** The RemoteImage the node resolved, when it was given `image` rather than `imageId`. */
     public readonly image?: docker.RemoteImage;
 
-    constructor(name: string, args: ZooKeeperNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    /**
+     * @param ordering @internal How an ensemble orders its servers: the container also waits for
+     * `startAfter` (the previous server's roll gate), the seed step does not, so that every
+     * server's seed step can run at the start of an update instead of one after the other.
+     */
+    constructor(
+        name: string,
+        args: ZooKeeperNodeArgs,
+        opts?: pulumi.ComponentResourceOptions,
+        ordering?: { startAfter?: pulumi.Resource[] },
+    ) {
         // Checked before super(): bad arguments register nothing.
         const settings = parseArgs("ZooKeeperNode", name, zooKeeperNodeArgsSchema, args, ["auth.jaasConfig", "auth.superDigestArgs"]);
         const zooCfgText = renderZooCfg(settings.zooCfg);
@@ -243,7 +252,7 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 labels,
             },
             // After the seed, which comes after opts.dependsOn: ordering is transitive.
-            { parent: this, dependsOn: [this.seed], deleteBeforeReplace: true },
+            { parent: this, dependsOn: [this.seed, ...(ordering?.startAfter ?? [])], deleteBeforeReplace: true },
         );
 
         this.registerOutputs({

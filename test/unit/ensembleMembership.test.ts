@@ -48,26 +48,27 @@ describe("ensemble of 3 (dev)", () => {
         });
     });
 
-    it("chains preflight, seed i, server i, gate i, seed i+1 through dependsOn only", () => {
+    it("runs every seed step after the pre-flight check, and chains server i, gate i, server i+1 through dependsOn only", () => {
         expect(built.rollGates).toHaveLength(2);
         built.nodes.forEach((node, i) => {
             expect(node.dependencies).toContain(built.seeds[i].urn);
             expect(propertyDependencyUrns(node)).not.toContain(built.seeds[i].urn);
-            // Ordering through the seed only: the server itself names no gate.
-            expect(node.dependencies.filter((u) => /gate|preflight/.test(u))).toEqual([]);
+            // Every seed waits for the pre-flight check only: they all run at the start of an update.
+            expect(built.seeds[i].dependencies.filter((u) => /gate|preflight/.test(u))).toEqual([built.preflight.urn]);
+            expect(propertyDependencyUrns(built.seeds[i])).not.toContain(built.preflight.urn);
         });
-        expect(built.seeds[0].dependencies).toContain(built.preflight.urn);
-        expect(propertyDependencyUrns(built.seeds[0])).not.toContain(built.preflight.urn);
+        expect(built.nodes[0].dependencies.filter((u) => /gate|preflight/.test(u))).toEqual([built.preflight.urn]);
         for (let i = 0; i < 2; i++) {
             const gate = built.rollGates[i];
             const node = built.nodes[i];
-            const nextSeed = built.seeds[i + 1];
+            const nextNode = built.nodes[i + 1];
             expect(envMap(gate).TARGET_CONTAINER_ID).toBe(node.id);
             expect(propertyDependencyUrns(gate)).toContain(node.urn);
-            expect(nextSeed.dependencies).toContain(gate.urn);
-            expect(nextSeed.dependencies).not.toContain(built.preflight.urn);
-            expect(propertyDependencyUrns(nextSeed)).not.toContain(gate.urn);
+            expect(nextNode.dependencies.filter((u) => /gate|preflight/.test(u))).toEqual([gate.urn]);
+            expect(propertyDependencyUrns(nextNode)).not.toContain(gate.urn);
             expect(gate.inputs.command[0]).toContain("target=zk-dev-" + (i + 1));
+            // The gate reads its server's membership from the server's data volume, read-only.
+            expect(gate.inputs.volumes).toEqual([{ volumeName: `zk-dev-${i + 1}-data`, containerPath: "/data", readOnly: true }]);
         }
         expect(built.preflight.inputs.name).toBe("zk-dev-preflight");
         expect(built.preflight.inputs.labels).toEqual(
@@ -179,6 +180,18 @@ describe("a size change", () => {
         // Only the seeds know the wanted members: a new seed runs before a new server only.
         expect(seedMembers(named(at(3), "zk-3-seed"))).toHaveLength(3);
         expect(seedMembers(named(at(5), "zk-3-seed"))).toHaveLength(5);
+    });
+
+    it("changes no input of the roll gates behind servers 1 and 2 between an ensemble of 3 and one of 5", () => {
+        for (const id of [1, 2]) {
+            const small = named(at(3), `zk-roll-gate-${id}`);
+            const large = named(at(5), `zk-roll-gate-${id}`);
+            expect(JSON.stringify(large.inputs)).toBe(JSON.stringify(small.inputs));
+            expect(large.dependencies).toEqual(small.dependencies);
+        }
+        // Server 3 is last at size 3 (the ready gate follows it) and gets a roll gate at size 5.
+        expect(named(at(3), "zk-roll-gate-3")).toBeUndefined();
+        expect(named(at(5), "zk-roll-gate-3").inputs.command[0]).toContain("target=zk-dev-3");
     });
 
     it("uploads a byte-identical template and start script to every server at every size", () => {

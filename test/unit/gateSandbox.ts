@@ -126,6 +126,12 @@ export class GateSandbox {
         fs.writeFileSync(path.join(this.dir, "zk", "version"), version);
     }
 
+    /** A membership file on the data volume: `/data/conf/zoo.cfg.dynamic.<version>` with these lines. */
+    dynamicFile(lines: string[], version: string): void {
+        fs.mkdirSync(path.join(this.dir, "data", "conf"), { recursive: true });
+        fs.writeFileSync(path.join(this.dir, "data", "conf", `zoo.cfg.dynamic.${version}`), lines.map((l) => l + "\n").join(""));
+    }
+
     /** The next `count` reconfigs fail with NewConfigNoQuorum. */
     noQuorumFor(count: number): void {
         fs.writeFileSync(path.join(this.dir, "zk", "noquorum"), String(count));

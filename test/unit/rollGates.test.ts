@@ -2,6 +2,7 @@
  * The gate scripts are executed for real with bash in a GateSandbox: a stub `nc` answers `srvr`
  * with the mode a test assigns to each host, a stub `zkCli.sh` keeps the membership.
  */
+import * as fs from "fs";
 import {
     GATE_POLL_SECONDS,
     NO_PEER_POLLS,
@@ -19,17 +20,23 @@ beforeEach(() => {
 });
 afterEach(() => box.remove());
 
-/** Servers 1..3 serve with membership 1,2,3 (version 100000003); new server 4 follows without a vote. */
+/**
+ * Servers 1..3 serve with membership 1,2,3 (version 100000003); new server 4, seeded with the live
+ * members and itself at the joining version, follows without a vote.
+ */
 function newServer4Follows(): void {
     box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-3": "follower", "zk-dev-4": "follower" });
     box.members(lines([1, 2, 3]), "100000003");
+    box.dynamicFile(lines([1, 2, 3, 4]), "0");
 }
 
 describe("renderRollGateScript", () => {
-    const gate = (target = 1, size = 3) =>
-        renderRollGateScript({ target: member(target), servers: members(size), timeoutSeconds: RENDER_TIMEOUT });
+    const gate = (target = 1) => renderRollGateScript({ target: member(target), timeoutSeconds: RENDER_TIMEOUT });
+    /** The target's volume as a new ensemble's seed step leaves it: servers 1..n at version 1. */
+    const seeded = (n = 3) => box.dynamicFile(lines(members(n).map((m) => m.id)), "1");
 
     it("passes when no other member serves in NO_PEER_POLLS polls (first creation), without asking zkCli", () => {
+        seeded();
         const result = box.run(gate());
         expect(result.status).toBe(0);
         expect(result.stdout).toContain(`no other member of the ensemble served in ${NO_PEER_POLLS} polls`);
@@ -39,6 +46,7 @@ describe("renderRollGateScript", () => {
 
     it("does not take one lost answer for a missing quorum: it waits for the target", () => {
         expect(NO_PEER_POLLS).toBeGreaterThanOrEqual(2);
+        seeded();
         box.modes({ "zk-dev-2": "lost:leader", "zk-dev-3": "lost:follower" });
         const result = box.run(gate(), 1);
         expect(result.stdout).not.toContain("nothing to protect");
@@ -52,20 +60,48 @@ describe("renderRollGateScript", () => {
         expect(gate()).not.toMatch(/echo srvr/);
     });
 
-    it("passes when a peer serves and the target has joined as a member, with no reconfig", () => {
+    it("passes when a peer serves and the target's synced membership lists it, without zkCli", () => {
         box.modes({ "zk-dev-2": "leader", "zk-dev-1": "follower", "zk-dev-3": "follower" });
         box.members(lines([1, 2, 3]), "100000000");
+        box.dynamicFile(lines([1, 2, 3]), "100000000");
         const result = box.run(gate(), 2);
         expect(result.status).toBe(0);
         expect(result.stdout).toContain("zk-dev-1 serves as follower, a member of configuration version 100000000 (1,2,3)");
         expect(result.passed).toBe(true);
+        expect(box.zkState("commands")).toBe("");
+    });
+
+    it("takes the newest membership file and the peers it lists: a member at the joining version is checked with zkCli", () => {
+        box.modes({ "zk-dev-1": "leader", "zk-dev-2": "follower", "zk-dev-5": "follower" });
+        box.members(lines([1, 2, 5]), "200000001");
+        box.dynamicFile(lines([1, 2, 3]), "1");
+        box.dynamicFile(lines([1, 2, 5]), "0");
+        box.dynamicFile(lines([1, 2, 5]), "a");
+        fs.writeFileSync(box.at("data", "conf", "zoo.cfg.dynamic.next"), lines([1]).join("\n"));
+        expect(box.run(gate(5), 2).stdout).toContain("zk-dev-5 serves as follower, a member of configuration version a (1,2,5)");
+        expect(box.zkState("commands")).toBe("");
+        fs.rmSync(box.at("data", "conf", "zoo.cfg.dynamic.a"));
+        fs.rmSync(box.at("data", "conf", "zoo.cfg.dynamic.1"));
+        const result = box.run(gate(5), 2);
+        expect(result.stdout).toContain("zk-dev-5 serves as follower, a member of configuration version 200000001 (1,2,5)");
+        expect(box.zkState("servers-asked").trim().split("\n")).toEqual(["zk-dev-1:2181,zk-dev-2:2181,zk-dev-5:2181"]);
         expect(box.zkState("commands")).not.toContain("reconfig");
+    });
+
+    it("fails, saying what to do, when the target's volume has no membership file", () => {
+        box.modes({ "zk-dev-2": "leader" });
+        const result = box.run(gate(), 2);
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain(
+            `zk-dev-1 has no membership file in ${box.at("data", "conf")}; its seed step writes one before it starts`,
+        );
+        expect(result.passed).toBe(false);
     });
 
     it("adds a new server with reconfig -add as the superuser, retrying until it has synced", () => {
         newServer4Follows();
         box.noQuorumFor(2);
-        const result = box.run(gate(4, 5), 5);
+        const result = box.run(gate(4), 5);
         expect(result.status).toBe(0);
         expect(result.stdout).toContain("zk-dev-4 serves but is not a member of configuration version 100000003 (1,2,3); adding it");
         expect(result.stdout).toContain("not committed yet");
@@ -80,13 +116,14 @@ describe("renderRollGateScript", () => {
     it("fails, naming the committed membership, when the reconfig never commits", () => {
         newServer4Follows();
         box.noQuorumFor(1000);
-        const result = box.run(gate(4, 5), 2);
+        const result = box.run(gate(4), 2);
         expect(result.status).toBe(1);
         expect(result.stderr).toContain("did not commit in time; the membership is still version 100000003: 1,2,3");
         expect(result.passed).toBe(false);
     });
 
     it("fails after the timeout, without the pass marker, when a peer serves but the target does not", () => {
+        seeded();
         box.modes({ "zk-dev-3": "leader", "zk-dev-2": "follower" });
         const started = Date.now();
         const result = box.run(gate(), 2);
@@ -97,6 +134,7 @@ describe("renderRollGateScript", () => {
     });
 
     it("does not count a standalone peer as a quorum", () => {
+        seeded();
         box.modes({ "zk-dev-2": "standalone" });
         const result = box.run(gate());
         expect(result.stdout).toContain("nothing to protect");
@@ -109,7 +147,7 @@ describe("renderRollGateScript", () => {
     });
 
     it("waits the rendered timeout", () => {
-        expect(renderRollGateScript({ target: member(1), servers: members(3), timeoutSeconds: 120 }).split("\n")).toContain("timeout=120");
+        expect(renderRollGateScript({ target: member(1), timeoutSeconds: 120 }).split("\n")).toContain("timeout=120");
     });
 
     it("creates the pass marker the health check looks for", () => {
@@ -117,18 +155,16 @@ describe("renderRollGateScript", () => {
         expect(PASS_MARKER_HEALTHCHECK.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
     });
 
-    it("refuses host names that could inject shell code, and a target outside the servers", () => {
+    it("refuses host names that could inject shell code, a member list (it comes from the volume) and a short timeout", () => {
         const hostRule = "must be a DNS label of lower case letters, digits and dashes (at most 63 characters)";
-        expect(() => renderRollGateScript({ target: { id: 1, host: "zk-1; rm -rf /" }, servers: [], timeoutSeconds: 10 })).toThrow(
+        expect(() => renderRollGateScript({ target: { id: 1, host: "zk-1; rm -rf /" }, timeoutSeconds: 10 })).toThrow(
             `target.host: "zk-1; rm -rf /" is not allowed: ${hostRule}`,
         );
-        expect(() => renderRollGateScript({ target: member(1), servers: [{ id: 1, host: "$(reboot)" }], timeoutSeconds: 10 })).toThrow(
-            `servers.0.host: "$(reboot)" is not allowed: ${hostRule}`,
-        );
-        expect(() => renderRollGateScript({ target: member(4), servers: members(3), timeoutSeconds: 10 })).toThrow(
-            "servers must include the target zk-dev-4",
-        );
-        expect(() => renderRollGateScript({ target: member(1), servers: members(1), timeoutSeconds: 0 })).toThrow(
+        const withServers = { target: member(1), servers: members(3), timeoutSeconds: 10 } as unknown as Parameters<
+            typeof renderRollGateScript
+        >[0];
+        expect(() => renderRollGateScript(withServers)).toThrow("servers");
+        expect(() => renderRollGateScript({ target: member(1), timeoutSeconds: 0 })).toThrow(
             "timeoutSeconds: 0 is not allowed: must be an integer number of seconds between 10 and 3600",
         );
     });
@@ -234,7 +270,7 @@ describe("renderReadyGateScript", () => {
 describe("gate polling", () => {
     it("asks the servers again every half second, in both gates", () => {
         expect(GATE_POLL_SECONDS).toBe(0.5);
-        const roll = renderRollGateScript({ target: member(1), servers: members(2 + 1), timeoutSeconds: 10 });
+        const roll = renderRollGateScript({ target: member(1), timeoutSeconds: 10 });
         const ready = renderReadyGateScript({ servers: members(3), settingsHash: "0123456789ab", timeoutSeconds: 10 });
         for (const script of [roll, ready]) {
             expect(script).toContain("  sleep 0.5\n");
