@@ -62,6 +62,14 @@ function followersForQuorum(voters: string): string {
     return `floor(${voters} / 2)`;
 }
 
+/**
+ * Synced followers of the leaders matching `selector` that have a vote: ZooKeeper counts a server
+ * that joined but was not yet added by reconfig (a resize in progress) in synced_followers too.
+ */
+function votingSyncedFollowers(selector: string): string {
+    return `(synced_followers{${selector}} - synced_non_voting_followers{${selector}})`;
+}
+
 /** A server Prometheus cannot scrape. */
 function serverRules(serverDownFor: string): AlertRule[] {
     const zk = ZK;
@@ -103,7 +111,7 @@ function leaderRules(settings: AlertRuleSettings): AlertRule[] {
         });
         rules.push({
             alert: "ZooKeeperSyncedFollowersBelowEnsemble",
-            expr: `max by (ensemble) (synced_followers{${zk}}) ` + `< on (ensemble) max by (ensemble) (quorum_size{${zk}} - 1)`,
+            expr: `max by (ensemble) ${votingSyncedFollowers(zk)} ` + `< on (ensemble) max by (ensemble) (quorum_size{${zk}} - 1)`,
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -145,7 +153,7 @@ function quorumRules(settings: AlertRuleSettings): AlertRule[] {
         // once a reconfig to 3 commits (quorum_size 3) it needs 1.
         rules.push({
             alert: "ZooKeeperTooFewSyncedFollowers",
-            expr: `max(synced_followers{${zk},ensemble="${name}"}) < ${followersForQuorum(voters)}`,
+            expr: `max${votingSyncedFollowers(`${zk},ensemble="${name}"`)} < ${followersForQuorum(voters)}`,
             for: "1m",
             labels: { severity: "critical" },
             annotations: {

@@ -15,6 +15,7 @@ export const KNOWN_METRIC_NAMES: readonly string[] = Object.freeze([
     // Quorum
     "quorum_size",
     "synced_followers",
+    "synced_non_voting_followers",
     "learners",
     "pending_syncs",
     "leader_uptime",
