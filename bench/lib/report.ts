@@ -35,7 +35,8 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
     out.push("");
     out.push(
         `Counts: ${r.settings.coldReps} cold starts each, ${r.settings.previewReps} previews each, ${r.settings.kills} leader kills each, ` +
-            `${r.settings.cellSeconds} s per load cell, ${r.settings.constructReps} constructions and ${r.settings.scalePreviewReps} previews per size.`,
+            `${r.settings.cellSeconds} s per load cell, ${r.settings.constructReps} constructions and ${r.settings.scalePreviewReps} previews per size, ` +
+            `${r.settings.resizeReps ?? 0} resize rounds (3 → 5 → 3) each. Sections run: ${(r.settings.only ?? []).join(", ")}.`,
     );
     out.push("");
     if (r.errors.length) {
