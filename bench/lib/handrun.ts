@@ -34,41 +34,28 @@ function ensembleOf(label: string, containers: string[], hostPorts: string[]): E
 /** A stock 3.9 ensemble: ZOO_MY_ID and ZOO_SERVERS only, client ports published from `clientPortBase`. */
 export async function startStockEnsemble(prefix: string, image: string, size: number, clientPortBase: number): Promise<Ensemble> {
     await removeHandRun(prefix);
-    const net = `${prefix}-net`;
-    await docker("network", "create", "--label", "zkbench=1", net);
-    const hosts = Array.from({ length: size }, (_, i) => `${prefix}-${i + 1}`);
+    await docker("network", "create", "--label", "zkbench=1", `${prefix}-net`);
+    await runStockServers(prefix, image, size, clientPortBase);
+    return deployedEnsemble(prefix, size, clientPortBase);
+}
+
+/**
+ * Servers 1..size of a stock ensemble on `<prefix>-net`, all started at once (as compose does), each
+ * listing the same `size` servers in ZOO_SERVERS; data volumes `<prefix>-<id>-data` and `-datalog`
+ * are reused when they exist.
+ */
+export async function runStockServers(prefix: string, image: string, size: number, clientPortBase: number): Promise<void> {
+    const hosts = deployedEnsemble(prefix, size, clientPortBase).containers;
     const servers = hosts.map((h, i) => `server.${i + 1}=${h}:2888:3888;2181`).join(" ");
-    for (const [i, host] of hosts.entries()) {
-        await docker(
-            "run",
-            "-d",
-            "--name",
-            host,
-            "--hostname",
-            host,
-            "--network",
-            net,
-            "--network-alias",
-            host,
-            "--label",
-            "zkbench=1",
-            "-p",
-            `127.0.0.1:${clientPortBase + i}:2181`,
-            "-v",
-            `${host}-data:/data`,
-            "-v",
-            `${host}-datalog:/datalog`,
-            "-e",
-            `ZOO_MY_ID=${i + 1}`,
-            "-e",
-            `ZOO_SERVERS=${servers}`,
-            image,
-        );
-    }
-    return ensembleOf(
-        prefix,
-        hosts,
-        hosts.map((_, i) => `127.0.0.1:${clientPortBase + i}`),
+    await Promise.all(
+        hosts.map((host, i) =>
+            docker(
+                ...["run", "-d", "--name", host, "--hostname", host, "--network", `${prefix}-net`, "--network-alias", host],
+                ...["--label", "zkbench=1", "-p", `127.0.0.1:${clientPortBase + i}:2181`],
+                ...["-v", `${host}-data:/data`, "-v", `${host}-datalog:/datalog`],
+                ...["-e", `ZOO_MY_ID=${i + 1}`, "-e", `ZOO_SERVERS=${servers}`, image],
+            ),
+        ),
     );
 }
 
@@ -264,7 +251,7 @@ export async function waitServing(ensemble: Ensemble, timeoutMs = 90000): Promis
     throw new Error(`${ensemble.label} did not serve within ${timeoutMs} ms: ${last.join(",")}`);
 }
 
-/** An ensemble deployed by the stack program, by its name prefix and published client ports. */
+/** Servers `<prefix>-1..size` with client ports published from `clientPortBase`: the stack program's, or a hand-run stock ensemble. */
 export function deployedEnsemble(prefix: string, size: number, clientPortBase: number): Ensemble {
     const containers = Array.from({ length: size }, (_, i) => `${prefix}-${i + 1}`);
     return ensembleOf(

@@ -3,8 +3,7 @@
  * around a missed target explains it from the same data (timelines, failover phases, fits).
  */
 import type { Results } from "../run";
-import { resizeSection } from "./resize";
-import { median } from "./stats";
+import { medianGap, resizeSection } from "./resize";
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const msf = (ms: number) => `${Math.round(ms)} ms`;
@@ -104,8 +103,8 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
         const z = r.resize;
         const worst = Math.max(...z.samples.filter((x) => x.way === "reconfig").map((x) => x.gapMs));
         out.push(
-            `| 6. resize ${Object.keys(z.ratios).join(", ")}, longest write gap | stop all, new static list ${Object.entries(z.ratios)
-                .map(([c]) => msf(median(z.samples.filter((x) => x.way === "naive" && `${x.from}->${x.to}` === c).map((x) => x.gapMs))))
+            `| 6. resize ${Object.keys(z.ratios).join(", ")}, longest write gap | stop all, new static list ${Object.keys(z.ratios)
+                .map((c) => msf(medianGap(z.samples, "naive", c)))
                 .join(
                     " / ",
                 )} | pulumi up, worst ${msf(worst)} | ${Object.values(z.ratios).join(" / ")}× | ≤ ${t.resizeRatio}×, ≤ ${t.resizeGapLeaderStaysMs} ms (${t.resizeGapLeaderLeavesMs} ms leader removed) | ${yes(z.met.ratio && z.met.gaps && z.met.noLoss)} |`,

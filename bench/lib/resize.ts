@@ -9,7 +9,7 @@
  */
 import { docker, modes, sleep } from "../../testkit/harness";
 import { SequentialWriter, connect, readBack } from "../../testkit/zk";
-import { Ensemble, deployedEnsemble, removeHandRun, waitServing } from "./handrun";
+import { Ensemble, deployedEnsemble, runStockServers, startStockEnsemble, waitServing } from "./handrun";
 import { WRITER_SESSION_TIMEOUT_MS } from "./failover";
 import { median } from "./stats";
 
@@ -138,10 +138,7 @@ export class StaticListEnsemble {
 
     /** A new ensemble of `size` servers (anything named after the prefix is removed first). */
     async create(size: number): Promise<Ensemble> {
-        await removeHandRun(this.prefix);
-        await docker("network", "create", "--label", "zkbench=1", `${this.prefix}-net`);
-        await this.startAll(size);
-        const e = this.ensemble(size);
+        const e = await startStockEnsemble(this.prefix, this.image, size, this.clientPortBase);
         await waitServing(e);
         return e;
     }
@@ -155,35 +152,23 @@ export class StaticListEnsemble {
             await docker("rm", ...running);
             const leaving = running.slice(to).flatMap((c) => [`${c}-data`, `${c}-datalog`]);
             if (leaving.length > 0) await docker("volume", "rm", ...leaving);
-            await this.startAll(to);
+            await runStockServers(this.prefix, this.image, to, this.clientPortBase);
         });
     }
+}
 
-    private async startAll(size: number): Promise<void> {
-        const hosts = this.ensemble(size).containers;
-        const servers = hosts.map((h, i) => `server.${i + 1}=${h}:2888:3888;2181`).join(" ");
-        await Promise.all(
-            hosts.map((host, i) =>
-                docker(
-                    ...["run", "-d", "--name", host, "--hostname", host, "--network", `${this.prefix}-net`, "--network-alias", host],
-                    ...["--label", "zkbench=1", "-p", `127.0.0.1:${this.clientPortBase + i}:2181`],
-                    ...["-v", `${host}-data:/data`, "-v", `${host}-datalog:/datalog`],
-                    ...["-e", `ZOO_MY_ID=${i + 1}`, "-e", `ZOO_SERVERS=${servers}`, this.image],
-                ),
-            ),
-        );
-    }
+/** Median longest gap of one way's samples of one change ("3->5"); NaN when there is none. */
+export function medianGap(samples: readonly ResizeSample[], way: ResizeSample["way"], change: string): number {
+    const gaps = samples.filter((s) => s.way === way && `${s.from}->${s.to}` === change).map((s) => s.gapMs);
+    return gaps.length > 0 ? median(gaps) : NaN;
 }
 
 /** Ratios and targets over the samples of both ways. */
 export function summarizeResize(samples: ResizeSample[], targets: ResizeTargets): ResizeResults {
     const ratios: Record<string, number> = {};
     for (const change of [...new Set(samples.map((s) => `${s.from}->${s.to}`))]) {
-        const gaps = (way: ResizeSample["way"]) =>
-            samples.filter((s) => s.way === way && `${s.from}->${s.to}` === change).map((s) => s.gapMs);
-        const ours = gaps("reconfig");
-        const naive = gaps("naive");
-        if (ours.length && naive.length) ratios[change] = Math.round((median(ours) / median(naive)) * 1000) / 1000;
+        const ratio = medianGap(samples, "reconfig", change) / medianGap(samples, "naive", change);
+        if (!Number.isNaN(ratio)) ratios[change] = Math.round(ratio * 1000) / 1000;
     }
     const reconfig = samples.filter((s) => s.way === "reconfig");
     return {
