@@ -48,6 +48,7 @@ export function assignments(values: Readonly<Record<string, string>>): string[] 
  * - `zk SERVERS`: zkCli with commands on stdin; lines holding the superuser's
  *   credentials are dropped (zkCli echoes what it reads).
  * - `member_ids`: the ids of the `server.N=` lines on stdin, sorted, comma-separated.
+ * - `member_hosts`: the host names of the `server.N=` lines on stdin, one a line, in their order.
  * - `config_version`: the `version=` of a `config` output on stdin.
  * - `pass MESSAGE`: print, create PASS_MARKER, linger, exit 0.
  */
@@ -67,6 +68,9 @@ export function renderShellPreamble(tag: string): string[] {
         "}",
         "member_ids() {",
         "  sed -n 's/^server\\.\\([0-9][0-9]*\\)=.*/\\1/p' | sort -n | paste -sd, -",
+        "}",
+        "member_hosts() {",
+        "  sed -n 's/^server\\.[0-9][0-9]*=\\([^:]*\\):.*/\\1/p'",
         "}",
         "config_version() {",
         "  sed -n 's/^version=\\([0-9a-f][0-9a-f]*\\)$/\\1/p' | tail -n 1",

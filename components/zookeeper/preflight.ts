@@ -73,7 +73,7 @@ export function renderPreflightScript(settings: PreflightSettings): string {
         'rec_ids="${record#members=}"; rec_ids="${rec_ids%%;*}"; rec_settings="${record##*settings=}"',
         `[ "$rec_settings" = "$settings" ] || fail "refused: ${R.settingsToo}: this update changes the size ($cfg_ids -> $ids) and other server settings together. Live membership $live"`,
         "while read -r line; do",
-        '  id="$(sed \'s/^server\\.\\([0-9]*\\)=.*/\\1/\' <<<"$line")"; host="$(sed \'s/^server\\.[0-9]*=\\([^:]*\\):.*/\\1/\' <<<"$line")"',
+        '  id="$(member_ids <<<"$line")"; host="$(member_hosts <<<"$line")"',
         `  [ "$host" = "$prefix-$id" ] || fail "refused: member $id ($host) ${R.foreign}. Live membership $live"`,
         `  serves "$host" || fail "refused: member $id ($host) ${R.notServing} (mode: $(mode_of "$host" | grep . || echo none)); bring it back before changing size. Live membership $live"`,
         'done <<<"$cfg"',

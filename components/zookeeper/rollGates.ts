@@ -127,7 +127,6 @@ const HAS_MEMBER = 'has_member() { printf \'%s\\n\' "$cfg" | grep -q "^server\\.
 export function renderRollGateScript(settings: RollGateSettings): string {
     parseArgs("renderRollGateScript", "settings", rollGateSettingsSchema, settings);
     const { target } = settings;
-    const hostOf = "sed -n 's/^server\\.[0-9][0-9]*=\\([^:]*\\):.*/\\1/p'";
     return [
         ...renderShellPreamble("roll-gate"),
         ...renderReadConfig(),
@@ -144,7 +143,7 @@ export function renderRollGateScript(settings: RollGateSettings): string {
         'lists_target() { grep -q "^server\\.${target_id}=" "$1"; }',
         'membership="$(newest_dynamic)"',
         `[ -n "$membership" ] || fail "$target has no membership file in ${MEMBERSHIP_DIR}; its seed step writes one before it starts. Run pulumi up again"`,
-        `peers="$(grep -v "^server\\.\${target_id}=" "$membership" | ${hostOf} | paste -sd' ' -)"`,
+        'peers="$(grep -v "^server\\.${target_id}=" "$membership" | member_hosts | paste -sd\' \' -)"',
         `all="$(for h in $peers $target; do echo "$h:${CLIENT_PORT}"; done | paste -sd, -)"`,
         'serving_peer=""',
         `for attempt in $(seq ${NO_PEER_POLLS}); do`,
