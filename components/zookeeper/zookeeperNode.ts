@@ -89,16 +89,7 @@ export const ZOOKEEPER_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     `${renderSrvrQuery("127.0.0.1")} | grep -qE '^Mode: (${SERVING_MODES.join("|")})'`,
 ]);
 
-/**
- * How a server is stopped (`docker stop`, and Pulumi replacing or deleting it): SIGKILL at once.
- * ZooKeeper has no shutdown path to run: it fsyncs every transaction before acknowledging it, and
- * 3.9 installs no shutdown hook (only its audit logger, off here), so SIGTERM merely lets the JVM
- * take ~0.3 s to exit. A leader stopped with SIGTERM answers nobody in that time, yet its followers
- * wait for it: a rolling update's leader change took that much longer, on every roll.
- */
-export const SERVER_STOP_SIGNAL = "SIGKILL";
-
-/** Seconds docker waits after the stop signal; with SIGKILL the process is gone at once. */
+/** Seconds a server gets to stop before docker kills its start wrapper too (it stops at once, see renderServerStartScript). */
 export const SERVER_STOP_SECONDS = 30;
 
 /**
@@ -256,7 +247,6 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                 },
                 user: CONTAINER_USER,
                 restart: "unless-stopped",
-                stopSignal: SERVER_STOP_SIGNAL,
                 stopTimeout: SERVER_STOP_SECONDS,
                 destroyGraceSeconds: SERVER_STOP_SECONDS,
                 labels,

@@ -156,6 +156,24 @@ describe("renderServerStartScript", () => {
         ]);
     });
 
+    it("on SIGTERM kills the server with SIGKILL at once, then still marks its data", () => {
+        writeDynamic("100000003", [1, 2, 3]);
+        // The fake server ignores SIGTERM, is removed by a reconfig, and asks its wrapper to stop
+        // (the wrapper is its parent). Only SIGKILL keeps it from finishing its sleep.
+        const stopped = start({
+            AFTER_START: [
+                "trap '' TERM",
+                `printf '%s\\n' '${lines([1, 3]).join("' '")}' > ${box.at("data", "conf", "zoo.cfg.dynamic.100000009")}`,
+                "kill -TERM $PPID",
+                "sleep 5 </dev/null >/dev/null 2>&1",
+                'touch "$SANDBOX/finished"',
+            ].join("; "),
+        });
+        expect(stopped.status).toBe(128 + 9);
+        expect(fs.existsSync(box.at("finished"))).toBe(false);
+        expect(read("data", "removed-from-ensemble")).toBe("removed at config version 100000009\n");
+    });
+
     it("keeps the data of a member that stops while still a member", () => {
         writeDynamic("100000003", [1, 2, 3]);
         fs.mkdirSync(box.at("data", "version-2"));

@@ -115,7 +115,6 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
             expect(node.inputs.restart).toBe("unless-stopped");
             expect(node.inputs.logDriver).toBe("json-file");
             expect(node.inputs.logOpts).toEqual({ "max-size": "10m", "max-file": "3" });
-            expect(node.inputs.stopSignal).toBe("SIGKILL");
             expect(node.inputs.destroyGraceSeconds).toBe(30);
             expect(node.inputs.stopTimeout).toBe(30);
             expect(node.deleteBeforeReplace).toBe(true);

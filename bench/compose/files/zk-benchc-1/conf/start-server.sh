@@ -30,9 +30,10 @@ fi
 echo "$ZOO_MY_ID" > /data/myid
 { cat /conf/zoo.cfg.template; echo "dynamicConfigFile=$current"; } > /data/conf/zoo.cfg
 echo "start-server: server $ZOO_MY_ID starts with membership ${current##*/}"
+pid=""
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null' TERM INT
 zkServer.sh start-foreground /data/conf/zoo.cfg &
 pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
 status=0
 wait "$pid" || status=$?
 while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
