@@ -118,23 +118,32 @@ export function modeOf(srvrOutput: string): string | undefined {
     return /^Mode: (\w+)/m.exec(srvrOutput)?.[1];
 }
 
+/** The first `srvr` answer that `accept` takes, in three attempts 500 ms apart ("" when none did). */
+async function srvrAnswer(hostPort: string, accept: (answer: string) => boolean): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+        const answer = await fourLetterWord(hostPort, "srvr");
+        if (accept(answer)) {
+            return answer;
+        }
+        await sleep(500);
+    }
+    return "";
+}
+
 /**
  * The mode of each server, asked through its published client port. A server counts as down only
  * when three attempts in a row get no mode: on two busy cores one slow answer is not an outage.
  */
 export async function modes(hostPorts: string[]): Promise<string[]> {
-    return Promise.all(
-        hostPorts.map(async (hostPort) => {
-            for (let attempt = 0; attempt < 3; attempt++) {
-                const mode = modeOf(await fourLetterWord(hostPort, "srvr"));
-                if (mode) {
-                    return mode;
-                }
-                await sleep(500);
-            }
-            return "down";
-        }),
-    );
+    return Promise.all(hostPorts.map(async (hostPort) => modeOf(await srvrAnswer(hostPort, (a) => modeOf(a) !== undefined)) ?? "down"));
+}
+
+/**
+ * Whether each server's process answers `srvr` at all, serving or not (a server in a leader
+ * election answers without a mode); silent in three attempts in a row counts as not running.
+ */
+export async function answering(hostPorts: string[]): Promise<boolean[]> {
+    return Promise.all(hostPorts.map(async (hostPort) => (await srvrAnswer(hostPort, (a) => a !== "")) !== ""));
 }
 
 export async function httpJson<T = unknown>(url: string, timeoutMs = 3000): Promise<{ status: number; body: T }> {
