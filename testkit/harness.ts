@@ -118,32 +118,39 @@ export function modeOf(srvrOutput: string): string | undefined {
     return /^Mode: (\w+)/m.exec(srvrOutput)?.[1];
 }
 
-/** The first `srvr` answer that `accept` takes, in three attempts 500 ms apart ("" when none did). */
-async function srvrAnswer(hostPort: string, accept: (answer: string) => boolean): Promise<string> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-        const answer = await fourLetterWord(hostPort, "srvr");
-        if (accept(answer)) {
-            return answer;
-        }
-        await sleep(500);
-    }
-    return "";
+/** What a server's `srvr` said: whether it answered at all (one in an election answers without a mode), and its mode. */
+export interface ServerState {
+    answered: boolean;
+    mode: string | undefined;
 }
 
 /**
- * The mode of each server, asked through its published client port. A server counts as down only
- * when three attempts in a row get no mode: on two busy cores one slow answer is not an outage.
+ * Each server's state, asked through its published client port: up to three attempts 500 ms apart
+ * until one gives a mode. A server counts as down only when three attempts in a row get no mode,
+ * and as not running only when none of them got an answer: on two busy cores one slow answer is
+ * not an outage.
  */
+export async function serverStates(hostPorts: string[]): Promise<ServerState[]> {
+    return Promise.all(
+        hostPorts.map(async (hostPort) => {
+            let answered = false;
+            for (let attempt = 0; attempt < 3; attempt++) {
+                const answer = await fourLetterWord(hostPort, "srvr");
+                answered ||= answer !== "";
+                const mode = modeOf(answer);
+                if (mode) {
+                    return { answered, mode };
+                }
+                await sleep(500);
+            }
+            return { answered, mode: undefined };
+        }),
+    );
+}
+
+/** The mode of each server ("down" when three attempts in a row got none; see serverStates). */
 export async function modes(hostPorts: string[]): Promise<string[]> {
-    return Promise.all(hostPorts.map(async (hostPort) => modeOf(await srvrAnswer(hostPort, (a) => modeOf(a) !== undefined)) ?? "down"));
-}
-
-/**
- * Whether each server's process answers `srvr` at all, serving or not (a server in a leader
- * election answers without a mode); silent in three attempts in a row counts as not running.
- */
-export async function answering(hostPorts: string[]): Promise<boolean[]> {
-    return Promise.all(hostPorts.map(async (hostPort) => (await srvrAnswer(hostPort, (a) => a !== "")) !== ""));
+    return (await serverStates(hostPorts)).map((s) => s.mode ?? "down");
 }
 
 export async function httpJson<T = unknown>(url: string, timeoutMs = 3000): Promise<{ status: number; body: T }> {

@@ -106,7 +106,6 @@ export function renderComposeFiles(containers: readonly InspectedContainer[], im
                 : {}),
             // PyYAML reads a bare `no` as false; "no" is compose's default anyway.
             ...(i.restart !== "no" ? { restart: i.restart } : {}),
-            ...(i.stopSignal === undefined ? {} : { stop_signal: i.stopSignal }),
             stop_grace_period: seconds(i.stopTimeout),
             logging: { driver: i.logDriver, options: i.logOpts },
             // What a compose user would write: start the app after the servers, without waiting.

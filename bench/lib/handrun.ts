@@ -134,7 +134,6 @@ export async function startFromInspected(
             hc.startPeriod,
             "--restart",
             String(i.restart),
-            ...(i.stopSignal === undefined ? [] : ["--stop-signal", String(i.stopSignal)]),
             "--stop-timeout",
             String(i.stopTimeout),
             "--log-driver",

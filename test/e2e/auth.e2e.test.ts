@@ -12,7 +12,6 @@ import { promisify } from "util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     Project,
-    answering,
     ROLL_RESOURCE_NAME,
     copyProject,
     countModes,
@@ -24,6 +23,7 @@ import {
     modes,
     openStack,
     setPaths,
+    serverStates,
     sleep,
     waitFor,
 } from "../../testkit/harness";
@@ -259,12 +259,9 @@ describe("ZooKeeper authentication (quorum SASL + digest ACLs)", () => {
         let fewestServing = SIZE;
         const sampler = (async () => {
             while (sampling) {
-                const [running, serving] = await Promise.all([
-                    answering(HOST_PORTS).then((all) => all.filter(Boolean).length),
-                    modes(HOST_PORTS).then((all) => all.filter((m) => m === "leader" || m === "follower").length),
-                ]);
-                fewestRunning = Math.min(fewestRunning, running);
-                fewestServing = Math.min(fewestServing, serving);
+                const states = await serverStates(HOST_PORTS);
+                fewestRunning = Math.min(fewestRunning, states.filter((s) => s.answered).length);
+                fewestServing = Math.min(fewestServing, states.filter((s) => s.mode === "leader" || s.mode === "follower").length);
                 await sleep(250);
             }
         })();

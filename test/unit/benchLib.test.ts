@@ -105,7 +105,7 @@ describe("compose baseline", () => {
     const images = { zookeeper: "zk", clientApp: "app", prometheus: "prom", alertmanager: "am" };
     const container = (name: string, inputs: Record<string, unknown>) => ({ resource: name, inputs: { name, memory: 64, ...inputs } });
 
-    it("runs each server after its seed step's pass marker with its stop signal, escapes the scripts' $ and leaves out gates and the pre-flight check", () => {
+    it("runs each server after its seed step's pass marker, escapes the scripts' $ and leaves out gates and the pre-flight check", () => {
         const { parse } = require("yaml") as typeof import("yaml");
         const files = renderComposeFiles(
             [
@@ -118,11 +118,7 @@ describe("compose baseline", () => {
                     waitTimeout: 75,
                     healthcheck: { tests: ["CMD", "test", "-f", "/tmp/m"], interval: "250ms" },
                 }),
-                container("zk-b-1", {
-                    entrypoints: ["/bin/bash", "/conf/start-server.sh"],
-                    restart: "unless-stopped",
-                    stopSignal: "SIGKILL",
-                }),
+                container("zk-b-1", { entrypoints: ["/bin/bash", "/conf/start-server.sh"], restart: "unless-stopped" }),
                 container("zk-b-gate-1-abc", { command: ["true"] }),
                 container("zk-b-ready-abc", { command: ["true"] }),
                 container("app-b-1", {}),
@@ -133,8 +129,6 @@ describe("compose baseline", () => {
         expect(Object.keys(services).sort()).toEqual(["app-b-1", "zk-b-1", "zk-b-1-seed"]);
         expect(services["zk-b-1"].depends_on).toEqual({ "zk-b-1-seed": { condition: "service_healthy" } });
         expect(services["zk-b-1"].entrypoint).toEqual(["/bin/bash", "/conf/start-server.sh"]);
-        expect(services["zk-b-1"].stop_signal).toBe("SIGKILL");
-        expect(services["zk-b-1-seed"].stop_signal).toBeUndefined();
         expect(services["zk-b-1-seed"].command).toEqual(['echo "$$HOSTNAME"']);
         expect(services["zk-b-1-seed"].restart).toBeUndefined();
         expect((services["zk-b-1-seed"].healthcheck as Record<string, unknown>).start_period).toBe("75s");
