@@ -9,10 +9,21 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
 	bridgetokens "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge/tokens"
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfgen"
 	shimv2 "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim/sdk-v2"
+	"github.com/pulumi/pulumi/pkg/v3/resource/provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/terraform-providers/terraform-provider-docker/shim"
 )
 
@@ -59,6 +70,46 @@ func providerInfo() tfbridge.ProviderInfo {
 	return info
 }
 
+// schemaOnDemand answers GetSchema with the schema generated from the provider info, the way
+// pulumi-docker's build generates its published schema. Only schema consumers call it (`pulumi
+// package get-schema` binding a component package whose outputs are docker resources, a Pulumi
+// YAML program), so it is generated on the first call instead of at every start of the plugin.
+type schemaOnDemand struct {
+	pulumirpc.ResourceProviderServer
+	info   tfbridge.ProviderInfo
+	once   sync.Once
+	schema []byte
+	err    error
+}
+
+func (s *schemaOnDemand) GetSchema(ctx context.Context, req *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	if _, err := s.ResourceProviderServer.GetSchema(ctx, req); err != nil {
+		return nil, err // an unsupported schema version
+	}
+	s.once.Do(func() {
+		// Only the Terraform schema's own descriptions: no upstream docs repository is looked up.
+		sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+		res, err := tfgen.GenerateSchemaWithOptions(tfgen.GenerateSchemaOptions{ProviderInfo: s.info, DiagnosticsSink: sink, XInMemoryDocs: true})
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.schema, s.err = json.Marshal(res.PackageSpec)
+	})
+	if s.err != nil {
+		return nil, s.err
+	}
+	return &pulumirpc.GetSchemaResponse{Schema: string(s.schema)}, nil
+}
+
 func main() {
-	tfbridge.Main(packageName, Version, providerInfo(), []byte(`{"name":"docker"}`))
+	info := providerInfo()
+	info.P.InitLogging(context.Background())
+	err := provider.Main(packageName, func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+		bridged := tfbridge.NewProvider(context.TODO(), host, packageName, Version, info.P, info, []byte(`{"name":"docker"}`))
+		return &schemaOnDemand{ResourceProviderServer: bridged, info: info}, nil
+	})
+	if err != nil {
+		cmdutil.ExitError(err.Error())
+	}
 }
