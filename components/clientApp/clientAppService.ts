@@ -99,11 +99,13 @@ function assertChroot(chroot: string): void {
  * callers passing plain outputs add `dependsOn` themselves).
  */
 export class ClientAppService extends pulumi.ComponentResource {
+    /** The replicas' containers, ordered by replica id. */
     public readonly containers: docker.Container[];
     /** Host-side base URLs, one per replica, where HTTP ports are published; else empty. */
     public readonly urls: pulumi.Output<string[]>;
     /** In-network `/metrics` endpoints, for Prometheus. */
     public readonly metricsTargets: ScrapeTarget[];
+    /** The app's image, as resolved on the Docker host. */
     public readonly image: docker.RemoteImage;
     /** The ZooKeeper user the replicas authenticate as, when the ensemble uses digest auth. */
     public readonly zookeeperUser?: pulumi.Output<string>;

@@ -71,12 +71,17 @@ interface ServiceSpec {
  * ZooKeeper server and client app replica and to alert on ZooKeeper's health.
  */
 export class MonitoringStack extends pulumi.ComponentResource {
+    /** Prometheus's container. */
     public readonly prometheus: docker.Container;
+    /** Alertmanager's container. */
     public readonly alertmanager: docker.Container;
+    /** Grafana's container; undefined when Grafana is off. */
     public readonly grafana?: docker.Container;
-    /** Host-side URLs where the ports are published, else undefined. */
+    /** Prometheus's host-side URL when its port is published, else undefined. */
     public readonly prometheusUrl: pulumi.Output<string | undefined>;
+    /** Alertmanager's host-side URL when its port is published, else undefined. */
     public readonly alertmanagerUrl: pulumi.Output<string | undefined>;
+    /** Grafana's host-side URL when its port is published, else undefined. */
     public readonly grafanaUrl: pulumi.Output<string | undefined>;
     /** Grafana's admin password (secret); undefined when Grafana is off. */
     public readonly grafanaAdminPassword: pulumi.Output<string | undefined>;

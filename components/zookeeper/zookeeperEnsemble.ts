@@ -17,6 +17,14 @@ import { ZooKeeperNode, ZooKeeperNodeAuth, secretUpload } from "./zookeeperNode"
 export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 
 /**
+ * The servers of each ensemble, kept outside the instance: the schema of the multi-language package
+ * is inferred from the class's properties, and a reference to one of this package's own components
+ * cannot cross a language boundary (Pulumi's analyzer refuses it). TypeScript callers read `nodes`;
+ * every other language reads `serverContainers`.
+ */
+const ensembleNodes = new WeakMap<ZooKeeperEnsemble, ZooKeeperNode[]>();
+
+/**
  * A ZooKeeper ensemble of `size` servers on one Docker network.
  *
  * Updates roll: the docker provider replaces a container on almost any
@@ -36,8 +44,8 @@ export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint 
  * `size` (`reconfig -remove`) before Pulumi deletes their containers.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
-    /** Servers, ordered by id. */
-    public readonly nodes: ZooKeeperNode[];
+    /** The servers' containers, ordered by id. */
+    public readonly serverContainers: docker.Container[];
     /** The network the ensemble created; undefined when it joined `networkName`. */
     public readonly network?: docker.Network;
     /** Name of the ensemble's Docker network. */
@@ -70,6 +78,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     public readonly preflight: docker.Container;
     /** Image id of the ensemble's image (bash, nc, zkCli.sh), for one-shot tool containers on its network. */
     public readonly toolsImageId: pulumi.Output<string>;
+
+    /** Servers, ordered by id (TypeScript only; other languages use `serverContainers`). */
+    public get nodes(): ZooKeeperNode[] {
+        return ensembleNodes.get(this) ?? [];
+    }
 
     constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before super(): bad arguments register nothing.
@@ -137,9 +150,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             this,
         );
 
-        this.nodes = [];
+        ensembleNodes.set(this, []);
         this.rollGates = [];
         this.createServers(name, settings, servers, auth, labels, superAuth);
+        this.serverContainers = this.nodes.map((n) => n.container);
         const allIds = this.nodes.map((n) => n.container.id);
         this.readyGate = createGate(
             `${name}-ready-gate`,
@@ -170,7 +184,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         }));
 
         this.registerOutputs({
-            nodes: this.nodes,
+            serverContainers: this.serverContainers,
             network: this.network,
             networkName: this.networkName,
             servers: this.servers,

@@ -106,10 +106,15 @@ export const SERVER_STOP_SECONDS = 30;
  * on a preview or a first deployment.
  */
 export class ZooKeeperNode extends pulumi.ComponentResource {
+    /** The server's id (`myid`), 1..255. */
     public readonly serverId: number;
+    /** Its host name on the ensemble network. */
     public readonly hostname: string;
+    /** The server's container. */
     public readonly container: docker.Container;
+    /** Volume of the snapshots and the membership files (`/data`). */
     public readonly dataVolume: docker.Volume;
+    /** Volume of the transaction log (`/datalog`). */
     public readonly datalogVolume: docker.Volume;
     /** One-shot step that writes the server's first membership file onto its data volume. */
     public readonly seed: docker.Container;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI, our Node.js language host and the docker and random provider plugins from
-# Go modules, then installs the plugins. Each binary is rebuilt only when its inputs change.
+# Builds the Pulumi CLI, our Node.js language host, the docker and random provider plugins and
+# actionlint from Go modules, then installs the plugins. Each binary is rebuilt only when its inputs change.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -67,6 +67,14 @@ build "$providers" pulumi-resource-docker "$here/provider-docker" . "-X main.Ver
 docker_built=$BUILT
 build "$providers" pulumi-resource-random "$here/provider-random" . "-X main.Version=$RANDOM_PROVIDER_VERSION"
 random_built=$BUILT
+
+# actionlint: a plain `go install` of a tagged module, checked by the version it reports.
+if [[ "$("$bin/actionlint" -version 2>/dev/null | head -1)" == "$ACTIONLINT_VERSION" ]]; then
+  echo "  actionlint: up to date"
+else
+  echo "  actionlint: building"
+  GOBIN="$bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+fi
 
 # install_plugin NAME VERSION FORCE: `pulumi plugin install --file`, skipped when already installed.
 install_plugin() {

@@ -8,3 +8,5 @@ RANDOM_PROVIDER_VERSION="$(npm_version @pulumi/random)"
 # The only version of the upstream Terraform Docker provider that the Go module proxy serves here.
 DOCKER_UPSTREAM_MODULE=github.com/kreuzwerker/terraform-provider-docker
 DOCKER_UPSTREAM_VERSION=v0.0.0-20260916201441-96d331c98ff4
+# Lints the GitHub workflows offline (.ci/run); served by the Go module proxy.
+ACTIONLINT_VERSION=v1.7.12

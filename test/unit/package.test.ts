@@ -82,8 +82,16 @@ describe("the packed package", () => {
                 "dist/components/zookeeper/zookeeperEnsemble.js",
                 "dist/components/zookeeper/zookeeperEnsemble.d.ts",
                 "package.json",
+                // What a plugin source needs (`pulumi package add`): the manifest and the sources the schema is inferred from.
+                "PulumiPlugin.yaml",
+                "tsconfig.json",
+                "index.ts",
+                "components/zookeeper/zookeeperEnsemble.ts",
             ]),
         );
+        // The manifest is at the package root only while npm packs: beside the stack project's Pulumi.yaml, Pulumi would refuse the repository.
+        expect(fs.existsSync(path.join(repo, "PulumiPlugin.yaml"))).toBe(false);
+        expect(fs.readFileSync(path.join(repo, "plugin", "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
         expect(
             files.filter((f) => f.startsWith("test/") || f.startsWith("stacks/") || f.startsWith("dist/stacks/") || f.startsWith("app/")),
         ).toEqual([]);
