@@ -61,6 +61,9 @@ sdk_version_flag="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v
 
 build "$bin" pulumi "$here/pulumi-cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$sdk_version_flag" -tags osusergo,grpcnotrace
 build "$bin" pulumi-language-nodejs "$here/language-nodejs" . "$sdk_version_flag"
+# Pulumi YAML's language host, for YAML programs that use the package (examples/yaml/). v1.25.0
+# needs pulumi/pkg v3.206.0 (against the CLI's v3.274.1 it does not compile), and lacks Link.
+build "$bin" pulumi-language-yaml "$here/language-yaml" . ""
 
 prepare_docker_upstream
 build "$providers" pulumi-resource-docker "$here/provider-docker" . "-X main.Version=$DOCKER_PROVIDER_VERSION" -tags no_compose
