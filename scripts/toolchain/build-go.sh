@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI, our Node.js language host, the docker and random provider plugins and
-# actionlint from Go modules, then installs the plugins. Each binary is rebuilt only when its inputs change.
+# Builds the Pulumi CLI, our Node.js language host, Pulumi YAML's language host, the docker and
+# random provider plugins and actionlint from Go modules, then installs the plugins. Each binary is rebuilt only when its inputs change.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -95,5 +95,6 @@ install_plugin random "$RANDOM_PROVIDER_VERSION" "$random_built"
 if [[ -w /usr/local/bin ]]; then
   ln -sfn "$bin/pulumi" /usr/local/bin/pulumi
   ln -sfn "$bin/pulumi-language-nodejs" /usr/local/bin/pulumi-language-nodejs
+  ln -sfn "$bin/pulumi-language-yaml" /usr/local/bin/pulumi-language-yaml
 fi
 pulumi version
