@@ -25,6 +25,8 @@ export default tseslint.config(
             "policy/node_modules/**",
             // Programs the suites deploy; policy-violations breaks the rules on purpose.
             "test/**/fixtures/**",
+            // Example programs: each has its own package.json and tsconfig.json, and installs the packed package.
+            "examples/**",
             "**/*.js",
             "**/*.mjs",
         ],
