@@ -84,6 +84,16 @@ export async function docker(...args: string[]): Promise<string> {
     return stdout.trim();
 }
 
+/**
+ * `npm pack` of the working tree into `destDir` (outside the repository), the way a user gets the
+ * package; returns the tarball's path. Needs a built dist/.
+ */
+export async function packPackage(destDir: string): Promise<string> {
+    const { stdout } = await execFileAsync("npm", ["pack", "--json", "--pack-destination", destDir], { cwd: repoRoot });
+    const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
+    return path.join(destDir, packed.filename);
+}
+
 /** Names of the containers, networks or volumes whose names contain `fragment`. */
 export async function dockerNames(kind: "container" | "network" | "volume", fragment: string): Promise<string[]> {
     const out =

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { backendEnv, repoRoot } from "../../testkit/harness";
+import { backendEnv, packPackage, repoRoot } from "../../testkit/harness";
 
 const execFileAsync = promisify(execFile);
 const STACK = "examplets";
@@ -35,9 +35,7 @@ test("the TypeScript example installs the packed package and previews under the 
     fs.cpSync(path.join(repoRoot, "examples", "typescript"), workDir, { recursive: true, filter: (src) => !src.endsWith("node_modules") });
     fs.mkdirSync(stateDir);
 
-    await execFileAsync("npm", ["pack", "--silent", "--pack-destination", base], { cwd: repoRoot });
-    const [tarball] = fs.readdirSync(base).filter((f) => f.endsWith(".tgz"));
-    await execFileAsync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", path.join(base, tarball)], {
+    await execFileAsync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", await packPackage(base)], {
         cwd: workDir,
         maxBuffer: 64 * 1024 * 1024,
     });

@@ -13,7 +13,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { backendEnv, countModes, docker, dockerNames, modeOf, repoRoot, waitFor } from "../../testkit/harness";
+import { backendEnv, countModes, docker, dockerNames, modeOf, packPackage, repoRoot, waitFor } from "../../testkit/harness";
 
 const execFileAsync = promisify(execFile);
 const STACK = "yamle2e";
@@ -40,9 +40,7 @@ test("a Pulumi YAML program deploys an ensemble and the app through `pulumi pack
     fs.mkdirSync(stateDir);
     const env = { ...process.env, ...backendEnv(STACK, stateDir) };
 
-    await execFileAsync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot });
-    const [tarball] = fs.readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
-    await execFileAsync("tar", ["-xzf", path.join(packDir, tarball), "-C", packDir]);
+    await execFileAsync("tar", ["-xzf", await packPackage(packDir), "-C", packDir]);
     const packageDir = path.join(packDir, "package");
 
     const added = Date.now();
