@@ -43,6 +43,7 @@ export default tseslint.config(
                     "./test/e2e/tsconfig.json",
                     "./test/upgrade/tsconfig.json",
                     "./bench/tsconfig.json",
+                    "./previewComment/tsconfig.json",
                     "./policy/tsconfig.json",
                 ],
                 tsconfigRootDir: import.meta.dirname,
