@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
+    PROJECT,
     Project,
     ROLL_RESOURCE_NAME,
     SERVER_CONTAINER_NAME,
@@ -25,7 +26,9 @@ import {
     summary,
     waitFor,
 } from "../../testkit/harness";
+import { NO_CHANGES } from "../../previewComment/render";
 import { SequentialWriter, children, connect, create, describeFailures, getData, mkdirp, readBack, setData } from "../../testkit/zk";
+import { previewComment, sectionsOf } from "./previewComment";
 import { aclOf, appAcl, connectAs, outcome, upsert } from "./zkAuth";
 
 interface Environment {
@@ -279,6 +282,91 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
         report.previewSeconds = ((Date.now() - started) / 1000).toFixed(1);
         expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
     });
+
+    if (env.name === "staging") {
+        // The pull-request comment (npm run preview:comment, as .github/workflows/preview.yml runs
+        // it) against this deployed stack; each case puts the config back, so the last says "no changes".
+        const changeRows = (comment: string) =>
+            sectionsOf(comment)
+                .filter((s) => s.kind === "changes")
+                .map((s) => ({ title: s.title, rows: s.rows.map(([name, , change]) => `${name} ${change}`) }));
+
+        test("preview comment: a tickTime change replaces exactly the servers, the gates and the pre-flight check of `zk`", async () => {
+            await setPaths(stack, { "zookeeper.tickTime": "1500" });
+            try {
+                const run = await previewComment(project, env.name, "tick-time");
+                report.commentSeconds = run.seconds.toFixed(1);
+                console.log(
+                    `staging preview comment for zookeeper.tickTime=1500 (exit ${run.exitCode}, ${run.seconds.toFixed(1)} s):\n${run.comment}`,
+                );
+                expect(run.exitCode).toBe(0);
+                // The pre-flight check reruns whenever the servers' settings change (ROLL_RESOURCE_NAME).
+                const replaced = [
+                    ...Array.from({ length: env.size }, (_, i) => `zk-${i + 1}-container`),
+                    "zk-preflight",
+                    "zk-ready-gate",
+                    ...Array.from({ length: env.size - 1 }, (_, i) => `zk-roll-gate-${i + 1}`),
+                ].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+                expect(changeRows(run.comment)).toEqual([
+                    {
+                        title: `ZooKeeperEnsemble \`zk\`: ${replaced.length} to replace`,
+                        rows: replaced.map((name) => `${name} 🔁 replace`),
+                    },
+                ]);
+                expect(run.comment).not.toMatch(/ClientAppService|MonitoringStack|app-\d|mon-/);
+                expect(run.comment).not.toContain("1500");
+                expect(run.comment).toContain("✅ No violations");
+            } finally {
+                await stack.removeConfig(`${PROJECT}:zookeeper.tickTime`, true);
+            }
+        });
+
+        test("preview comment: a port published on every interface is a blocking policy row, and the command exits 1", async () => {
+            await setPaths(stack, { "monitoring.hostIp": "0.0.0.0" });
+            try {
+                const run = await previewComment(project, env.name, "host-ip");
+                expect(run.exitCode).toBe(1);
+                const policy = sectionsOf(run.comment).filter((s) => s.kind === "policy");
+                expect(policy.flatMap((s) => s.rows.map(([name, level, resource]) => `${name} ${level} ${resource}`))).toEqual(
+                    expect.arrayContaining(["docker-ports-loopback-only mandatory mon-prometheus"]),
+                );
+                expect(run.comment).toContain("❌ **The preview failed**");
+                expect(run.comment).toContain("a mandatory policy blocks it");
+            } finally {
+                await stack.removeConfig(`${PROJECT}:monitoring.hostIp`, true);
+            }
+        });
+
+        test("preview comment: a changed secret replaces what uses it and shows no value", async () => {
+            const token = `e2e-secret-${Date.now()}`;
+            await stack.setConfig(
+                `${PROJECT}:monitoring.alertWebhookUrl`,
+                { value: `http://127.0.0.1:1/hooks/${token}`, secret: true },
+                true,
+            );
+            try {
+                const run = await previewComment(project, env.name, "secret");
+                expect(run.exitCode).toBe(0);
+                expect(changeRows(run.comment)).toEqual([
+                    expect.objectContaining({
+                        title: expect.stringMatching(/^MonitoringStack `mon`: /),
+                        rows: expect.arrayContaining(["mon-alertmanager 🔁 replace"]),
+                    }),
+                ]);
+                expect(run.comment).not.toContain(token);
+                expect(run.comment).not.toContain("127.0.0.1:1");
+            } finally {
+                await stack.removeConfig(`${PROJECT}:monitoring.alertWebhookUrl`, true);
+            }
+        });
+
+        test('preview comment: the untouched environment says "no changes", with no table of changes', async () => {
+            const run = await previewComment(project, env.name, "untouched");
+            expect(run.exitCode).toBe(0);
+            expect(run.comment.split("\n")[3]).toMatch(new RegExp(`^✅ \\*\\*${NO_CHANGES}\\*\\*: `));
+            expect(changeRows(run.comment)).toEqual([]);
+        });
+    }
 
     if (env.name === "dev") {
         test("the app's integration suite (app/test/integration.test.ts) passes against dev's ensemble, nothing skipped", async () => {
