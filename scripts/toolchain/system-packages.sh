@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the toolchain and tests use, only those that are missing:
-# debootstrap (image rootfs), promtool and amtool (config checks), docker-compose (benchmark baseline).
+# debootstrap (image rootfs), promtool and amtool (config checks), docker-compose (benchmark baseline),
+# shellcheck (actionlint checks the workflows' run: scripts with it, and skips them without it).
 set -euo pipefail
 declare -A package_of=(
   [debootstrap]=debootstrap
   [promtool]=prometheus
   [amtool]=prometheus-alertmanager
   [docker-compose]=docker-compose
+  [shellcheck]=shellcheck
 )
 missing=()
 for cmd in "${!package_of[@]}"; do
