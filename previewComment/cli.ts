@@ -21,7 +21,7 @@ import { parseArgs } from "util";
 import { parse as parseYaml } from "yaml";
 import { STREAMING_PREVIEW_ENV, parsePreviewEvents } from "./events";
 import { renderPreviewComment } from "./render";
-import { isBlocking, summarizePreview } from "./summarize";
+import { isBlocked, summarizePreview } from "./summarize";
 
 const repoRoot = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run preview:comment -- <env> [--cwd DIR] [--policy-pack DIR]... [--input FILE] [--output FILE]";
@@ -157,8 +157,7 @@ export async function runPreviewComment(argv: readonly string[]): Promise<number
     } else {
         process.stdout.write(comment);
     }
-    const blocked = summary.policyPacks.some((p) => p.violations.some(isBlocking));
-    return previewFailed || events.result === "failed" || summary.errors.length > 0 || blocked ? 1 : 0;
+    return previewFailed || events.result === "failed" || summary.errors.length > 0 || isBlocked(summary) ? 1 : 0;
 }
 
 if (require.main === module) {

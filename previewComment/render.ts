@@ -7,7 +7,7 @@
  * @internal
  */
 import { PolicyViolation } from "./events";
-import { ChangedResource, ComponentGroup, PolicyPackResult, PreviewSummary, isBlocking } from "./summarize";
+import { ChangedResource, ComponentGroup, PolicyPackResult, PreviewSummary, isBlocked, isBlocking, nameOfUrn } from "./summarize";
 
 /** First line of the comment of `env`'s preview: the workflow edits the comment that starts so. */
 export function commentMarker(env: string): string {
@@ -116,7 +116,7 @@ function renderPolicies(packs: readonly PolicyPackResult[]): string[] {
             "| --- | --- | --- | --- |",
             ...pack.violations.map(
                 (v) =>
-                    `| \`${cell(v.policyName)}\` | ${level(v)} | ${v.resourceUrn ? `\`${cell(v.resourceUrn.split("::").pop()!)}\`` : "(stack)"} | ${cell(v.message)} |`,
+                    `| \`${cell(v.policyName)}\` | ${level(v)} | ${v.resourceUrn ? `\`${cell(nameOfUrn(v.resourceUrn))}\`` : "(stack)"} | ${cell(v.message)} |`,
             ),
             "",
         ];
@@ -134,7 +134,7 @@ function bullets(messages: readonly string[]): string[] {
 export function renderPreviewComment(env: string, summary: PreviewSummary): string {
     const changes = countsLine(summary.groups);
     const failed = summary.errors.length > 0;
-    const blocked = summary.policyPacks.some((p) => p.violations.some(isBlocking));
+    const blocked = isBlocked(summary);
     const headline = failed
         ? `❌ **The preview failed**: nothing would be deployed as it stands${blocked ? "; a mandatory policy blocks it (see Policy)" : ""}.`
         : changes === ""

@@ -135,6 +135,11 @@ export function isBlocking(violation: PolicyViolation): boolean {
     return violation.enforcementLevel === "mandatory" && (violation.exceptions ?? []).length === 0;
 }
 
+/** Whether a mandatory policy blocks the previewed change. */
+export function isBlocked(summary: Pick<PreviewSummary, "policyPacks">): boolean {
+    return summary.policyPacks.some((p) => p.violations.some(isBlocking));
+}
+
 function policyResults(events: PreviewEvents): PolicyPackResult[] {
     const packs = new Map<string, PolicyPackResult & { failed: Set<string> }>();
     const packOf = (name: string, version?: string) => {
