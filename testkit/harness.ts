@@ -79,6 +79,26 @@ export async function setPaths(stack: Stack, values: Record<string, string>): Pr
     }
 }
 
+/**
+ * Runs a command to its end and gives its exit status (1 when it was killed or could not start)
+ * and its stdout and stderr together, for suites that assert on a failing exit as well.
+ */
+export function runToExit(
+    file: string,
+    args: readonly string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ exitCode: number; output: string }> {
+    return new Promise((resolve) => {
+        execFile(
+            file,
+            [...args],
+            { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs },
+            (err, stdout, stderr) =>
+                resolve({ exitCode: err ? (typeof err.code === "number" ? err.code : 1) : 0, output: `${stdout}${stderr}` }),
+        );
+    });
+}
+
 export async function docker(...args: string[]): Promise<string> {
     const { stdout } = await execFileAsync("docker", args, { maxBuffer: 16 * 1024 * 1024 });
     return stdout.trim();

@@ -4,7 +4,6 @@
  * previews, a rolling update that keeps the quorum, and a clean destroy (prod keeps its data).
  */
 import { PACKAGE_NAME } from "../../components/shared/typeTokens";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
@@ -21,6 +20,7 @@ import {
     modes,
     openStack,
     repoRoot,
+    runToExit,
     setPaths,
     sleep,
     summary,
@@ -374,32 +374,24 @@ describe.each(ENVIRONMENTS)("environment $name", (env) => {
             // reads the ensemble from ZK_TEST_CONNECT and skips itself without it.
             const reportFile = path.join(path.dirname(project.workDir), "app-integration.json");
             const started = Date.now();
-            const run = await new Promise<{ exitCode: number; output: string }>((resolve) => {
-                execFile(
-                    process.execPath,
-                    [
-                        require.resolve("jest/bin/jest"),
-                        "--config",
-                        path.join(repoRoot, "app", "jest.config.js"),
-                        "--runTestsByPath",
-                        path.join(repoRoot, "app", "test", "integration.test.ts"),
-                        "--ci",
-                        "--json",
-                        `--outputFile=${reportFile}`,
-                    ],
-                    {
-                        cwd: path.join(repoRoot, "app"),
-                        env: { ...process.env, ZK_TEST_CONNECT: outputs.zookeeperHostConnectionString },
-                        maxBuffer: 64 * 1024 * 1024,
-                        timeout: 10 * 60 * 1000,
-                    },
-                    (err, stdout, stderr) =>
-                        resolve({
-                            exitCode: err ? (typeof err.code === "number" ? err.code : 1) : 0,
-                            output: `${stdout}${stderr}`,
-                        }),
-                );
-            });
+            const run = await runToExit(
+                process.execPath,
+                [
+                    require.resolve("jest/bin/jest"),
+                    "--config",
+                    path.join(repoRoot, "app", "jest.config.js"),
+                    "--runTestsByPath",
+                    path.join(repoRoot, "app", "test", "integration.test.ts"),
+                    "--ci",
+                    "--json",
+                    `--outputFile=${reportFile}`,
+                ],
+                {
+                    cwd: path.join(repoRoot, "app"),
+                    env: { ...process.env, ZK_TEST_CONNECT: outputs.zookeeperHostConnectionString },
+                    timeoutMs: 10 * 60 * 1000,
+                },
+            );
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
             if (!fs.existsSync(reportFile)) {
                 throw new Error(`the app's integration suite wrote no report (exit ${run.exitCode}):\n${run.output}`);

@@ -2,10 +2,9 @@
  * `npm run preview:comment` as the preview workflow runs it, against a suite's deployed stack, and
  * the comment read back the way a reviewer reads it: its sections and their table rows.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Project, repoRoot } from "../../testkit/harness";
+import { Project, repoRoot, runToExit } from "../../testkit/harness";
 
 export interface PreviewCommentRun {
     exitCode: number;
@@ -20,15 +19,15 @@ export async function previewComment(project: Project, env: string, label: strin
     const outputFile = path.join(path.dirname(project.workDir), `comment-${label}.md`);
     fs.rmSync(outputFile, { force: true });
     const started = Date.now();
-    const run = await new Promise<{ exitCode: number; output: string }>((resolve) => {
-        execFile(
-            "npm",
-            ["run", "--silent", "preview:comment", "--", env, "--cwd", project.workDir, "--output", outputFile],
-            { cwd: repoRoot, env: { ...process.env, ...project.envVars }, maxBuffer: 64 * 1024 * 1024, timeout: 5 * 60 * 1000 },
-            (err, stdout, stderr) =>
-                resolve({ exitCode: err ? (typeof err.code === "number" ? err.code : 1) : 0, output: `${stdout}${stderr}` }),
-        );
-    });
+    const run = await runToExit(
+        "npm",
+        ["run", "--silent", "preview:comment", "--", env, "--cwd", project.workDir, "--output", outputFile],
+        {
+            cwd: repoRoot,
+            env: { ...process.env, ...project.envVars },
+            timeoutMs: 5 * 60 * 1000,
+        },
+    );
     const seconds = (Date.now() - started) / 1000;
     if (!fs.existsSync(outputFile)) {
         throw new Error(`preview:comment wrote no comment (exit ${run.exitCode}):\n${run.output}`);
