@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_USER, LABEL_VALUES } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { ONE_SHOT_JVM_MEMORY_MB, PASS_MARKER_HEALTHCHECK } from "../zookeeper/gates";
-import { PASS_LINGER_SECONDS, PASS_MARKER } from "../zookeeper/gateShell";
+import { PASS_MARKER } from "../zookeeper/gateShell";
 import { renderAclSyncScript, renderAclSyncSecrets } from "./aclSyncScript";
 import { secretUpload } from "../zookeeper/zookeeperNode";
 
@@ -46,7 +46,6 @@ export function createAclSync(resourceName: string, spec: AclSyncSpec, opts: pul
             timeoutSeconds: ACL_SYNC_TIMEOUT_SECONDS,
             secretsFile: ACL_SYNC_SECRETS_FILE,
             passMarker: PASS_MARKER,
-            lingerSeconds: PASS_LINGER_SECONDS,
         }),
     );
     return hardenedContainer(

@@ -3,6 +3,7 @@
  * znodes to the app's current digest identity, so retained data and rotated passwords never lock
  * the app out. Pure text; credentials only ever reach the container as a secret file.
  */
+import { renderPassLines } from "../zookeeper/gateShell";
 import { Credentials, SUPER_USER, computeDigestId, validateCredentials } from "../zookeeper/zookeeperAuth";
 
 /**
@@ -26,8 +27,6 @@ export interface AclSyncSettings {
     secretsFile: string;
     /** File created on success (the container's health check looks for it). */
     passMarker: string;
-    /** Seconds to stay alive after passing, so the health check sees the marker. */
-    lingerSeconds: number;
 }
 
 /** The secret half of the ACL sync: superuser credentials and the ACL to apply, as shell assignments. */
@@ -101,9 +100,7 @@ export function renderAclSyncScript(settings: AclSyncSettings): string {
         "}",
         "pass() {",
         `  echo "acl-sync: $1"`,
-        `  touch ${settings.passMarker}`,
-        `  sleep ${settings.lingerSeconds}`,
-        "  exit 0",
+        ...renderPassLines(settings.passMarker),
         "}",
         'errors="Node does not exist|Insufficient permission|KeeperErrorCode|Authentication is not valid|ConnectionLoss"',
         "attempt=0",

@@ -9,12 +9,34 @@ import { CLIENT_PORT, ELECTION_PORT, QUORUM_PORT, renderSrvrQuery } from "./zooC
 /** File a one-shot container creates when it passes; its health check looks for it. */
 export const PASS_MARKER = "/tmp/zookeeper-docker-gate-passed";
 
+/** Created by the health check once it has found a pass marker: from then on Docker reports the gate healthy. */
+export function passSeenMarker(passMarker: string): string {
+    return `${passMarker}-seen`;
+}
+
 /**
- * Seconds a passing gate stays alive after creating the marker. Must exceed
- * the health check interval plus the provider's one-second polling, or the
- * container could exit before anyone saw it healthy.
+ * Seconds a passing gate stays alive after its health check has seen the marker: the provider
+ * looks once a second, and must find the gate running and healthy. A fixed linger counted from
+ * the marker instead lost that race on a loaded machine, where Docker's first health check exec
+ * came after the gate had exited: the update then waited out the gate's whole timeout and failed.
  */
-export const PASS_LINGER_SECONDS = 4;
+export const PASS_LINGER_SECONDS = 3;
+
+/** Seconds a passing gate waits at most for its health check to run. */
+const PASS_SEEN_WAIT_SECONDS = 120;
+
+/**
+ * The end of every one-shot script's success: create the pass marker, wait until the health check
+ * has seen it (passSeenMarker), linger, exit 0.
+ */
+export function renderPassLines(passMarker: string = PASS_MARKER): string[] {
+    return [
+        `  touch ${passMarker}`,
+        `  for _ in $(seq 1 ${PASS_SEEN_WAIT_SECONDS * 4}); do [ -f ${passSeenMarker(passMarker)} ] && break; sleep 0.25; done`,
+        `  sleep ${PASS_LINGER_SECONDS}`,
+        "  exit 0",
+    ];
+}
 
 /** Secret file of the gates that change membership: `SUPER_AUTH='super:<password>'`. */
 export const SUPER_AUTH_FILE = "/run/secrets/zookeeper_super";
@@ -50,7 +72,7 @@ export function assignments(values: Readonly<Record<string, string>>): string[] 
  * - `member_ids`: the ids of the `server.N=` lines on stdin, sorted, comma-separated.
  * - `member_hosts`: the host names of the `server.N=` lines on stdin, one a line, in their order.
  * - `config_version`: the `version=` of a `config` output on stdin.
- * - `pass MESSAGE`: print, create PASS_MARKER, linger, exit 0.
+ * - `pass MESSAGE`: print, then renderPassLines.
  */
 export function renderShellPreamble(tag: string): string[] {
     return [
@@ -77,9 +99,7 @@ export function renderShellPreamble(tag: string): string[] {
         "}",
         "pass() {",
         `  echo "${tag}: $1"`,
-        `  touch ${PASS_MARKER}`,
-        `  sleep ${PASS_LINGER_SECONDS}`,
-        "  exit 0",
+        ...renderPassLines(),
         "}",
         "fail() {",
         `  echo "${tag}: $1" >&2`,

@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_USER } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
-import { PASS_MARKER } from "./gateShell";
+import { PASS_MARKER, passSeenMarker } from "./gateShell";
 
 /**
  * How often Docker checks a gate for its pass marker. The provider looks once a
@@ -16,9 +16,12 @@ import { PASS_MARKER } from "./gateShell";
  */
 export const GATE_HEALTH_INTERVAL = "250ms";
 
-/** Health check of every one-shot container: healthy once its script has written the pass marker. */
+/**
+ * Health check of every one-shot container: healthy once its script has written the pass marker.
+ * It leaves passSeenMarker(PASS_MARKER) behind, so that the script knows when it may exit (renderPassLines).
+ */
 export const PASS_MARKER_HEALTHCHECK = Object.freeze({
-    tests: ["CMD", "test", "-f", PASS_MARKER],
+    tests: ["CMD-SHELL", `test -f ${PASS_MARKER} && touch ${passSeenMarker(PASS_MARKER)}`],
     interval: GATE_HEALTH_INTERVAL,
     timeout: "2s",
     retries: 3,

@@ -152,7 +152,7 @@ describe("renderRollGateScript", () => {
 
     it("creates the pass marker the health check looks for", () => {
         expect(gate()).toContain(`touch ${PASS_MARKER}\n`);
-        expect(PASS_MARKER_HEALTHCHECK.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
+        expect(PASS_MARKER_HEALTHCHECK.tests).toEqual(["CMD-SHELL", `test -f ${PASS_MARKER} && touch ${PASS_MARKER}-seen`]);
     });
 
     it("refuses host names that could inject shell code, a member list (it comes from the volume) and a short timeout", () => {

@@ -22,6 +22,7 @@ import {
     validateCredentials,
 } from "../../components/zookeeper/zookeeperAuth";
 import { renderAclSyncScript, renderAclSyncSecrets, renderAppAcl } from "../../components/clientApp/aclSyncScript";
+import { passSeenMarker } from "../../components/zookeeper/gateShell";
 import { computeServerEntries } from "../../components/zookeeper/members";
 
 const execFileAsync = promisify(execFile);
@@ -219,7 +220,6 @@ describe("ACL sync", () => {
             timeoutSeconds,
             secretsFile: path.join(dir, "secrets"),
             passMarker: path.join(dir, "passed"),
-            lingerSeconds: 0,
         });
     }
 
@@ -253,7 +253,6 @@ describe("ACL sync", () => {
                 timeoutSeconds: 60,
                 secretsFile: "/run/secrets/s",
                 passMarker: "/tmp/p",
-                lingerSeconds: 0,
                 ...override,
             }),
         ).toThrow(message);
@@ -282,6 +281,8 @@ done
         fs.writeFileSync(path.join(dir, "secrets"), renderAclSyncSecrets(SUPER, APP));
         const log = path.join(dir, "log");
         fs.writeFileSync(log, "");
+        // Docker's health check, which has seen the pass marker: the script need not wait for it.
+        fs.writeFileSync(passSeenMarker(path.join(dir, "passed")), "");
         let code = 0;
         let stdout = "";
         try {

@@ -162,7 +162,7 @@ describe("ZooKeeperEnsemble (3 nodes, dev)", () => {
                     memory: 192,
                 }),
             );
-            expect(gate.inputs.healthcheck.tests).toEqual(["CMD", "test", "-f", PASS_MARKER]);
+            expect(gate.inputs.healthcheck.tests).toEqual(["CMD-SHELL", `test -f ${PASS_MARKER} && touch ${PASS_MARKER}-seen`]);
             // The provider returns once the marker is seen, not after the gate's linger.
             expect(gate.inputs.attach).toBeUndefined();
             expect(gate.inputs.healthcheck.interval).toBe("250ms");
