@@ -12,6 +12,7 @@ export {
     ZooKeeperEnsemble,
     type ZooKeeperEnsembleArgs,
     type ZooKeeperAuthArgs,
+    type ZooKeeperBackupArgs,
     type ZooKeeperServerEndpoint,
 } from "./components/zookeeper/zookeeperEnsemble";
 export { ClientAppService, type ClientAppServiceArgs, type ClientAppEnsemble } from "./components/clientApp/clientAppService";
@@ -47,6 +48,8 @@ export { renderReadyGateScript, renderRollGateScript } from "./components/zookee
 export { renderJaasConfig, renderSuperDigestJvmArgs } from "./components/zookeeper/zookeeperAuth";
 export { renderAclSyncScript } from "./components/clientApp/aclSyncScript";
 export { renderAlertmanagerConfig, renderPrometheusConfig } from "./components/monitoring/prometheusConfig";
+export { renderBackupAgentScript } from "./components/backup/agentScript";
+export { renderRestoreCheckScript } from "./components/backup/restoreScripts";
 export { renderAlertRules } from "./components/monitoring/alertRules";
 export { renderGrafanaDatasource, renderZooKeeperDashboard } from "./components/monitoring/grafanaProvisioning";
 export { KNOWN_METRIC_NAMES } from "./components/monitoring/zookeeperMetrics";

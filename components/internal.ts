@@ -4,6 +4,7 @@
  * problem formatting. Reached as `internal` from the package root.
  * @internal
  */
+export { backupArgsShape } from "./backup/schema";
 export { checkClientAppRules, clientAppFields } from "./clientApp/schema";
 export { checkMonitoringRules, monitoringFields, monitoringPortRanges, webhookUrlField } from "./monitoring/schema";
 export { describeIssues, problemsOf } from "./shared/contract";

@@ -14,7 +14,7 @@ const { describeIssues, describeProblem, ensemblePortRanges, monitoringPortRange
 export const PROJECT = "zookeeper-platform";
 
 /** Top-level config keys (each an object). */
-export const CONFIG_KEYS = ["zookeeper", "clientApp", "monitoring", "images"] as const;
+export const CONFIG_KEYS = ["zookeeper", "clientApp", "monitoring", "images", "backup"] as const;
 
 /** Keys whose values may be secrets: always shown as [secret] in errors and kept secret in state. */
 export const SECRET_CAPABLE_KEYS: readonly string[] = Object.freeze(["monitoring.alertWebhookUrl"]);

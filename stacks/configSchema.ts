@@ -7,6 +7,7 @@ import { z } from "zod";
 import { internal } from "../index";
 
 const {
+    backupArgsShape,
     checkClientAppRules,
     checkEnsembleRules,
     checkMonitoringRules,
@@ -76,7 +77,8 @@ function sectionShape<S extends Record<string, z.ZodType>>(
 const WIRING = ["namePrefix", "networkName"];
 
 const zookeeperSchema = z
-    .strictObject(sectionShape("zookeeper", zooKeeperEnsembleArgsShape, WIRING))
+    // Backups have their own key, `backup`.
+    .strictObject(sectionShape("zookeeper", zooKeeperEnsembleArgsShape, [...WIRING, "backup"]))
     .superRefine((c, ctx) => checkEnsembleRules(c as unknown as Parameters<typeof checkEnsembleRules>[0], ctx, "zookeeper."));
 
 const clientAppSchema = z
@@ -100,6 +102,9 @@ const monitoringSchema = z
         }
     });
 
+/** Off unless `enabled`: a stack that never asked for backups gets no agents and no AdminServer. */
+const backupSchema = z.strictObject({ enabled: flag().prefault(false), ...backupArgsShape });
+
 const imagesSchema = z.strictObject({
     source: z.enum(["official", "local"]).prefault("official").meta({ allowed: 'must be "official" or "local"' }),
     localZookeeper: imageReference(LOCAL_IMAGES.zookeeper).prefault(LOCAL_IMAGES.zookeeper),
@@ -114,10 +119,11 @@ export const SECTION_SCHEMAS = {
     clientApp: clientAppSchema,
     monitoring: monitoringSchema,
     images: imagesSchema,
+    backup: backupSchema,
 };
 
 /** Settings of the `zookeeper` section, defaults filled in. */
-export type ZooKeeperConfig = Omit<z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>, "namePrefix" | "networkName">;
+export type ZooKeeperConfig = Omit<z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>, "namePrefix" | "networkName" | "backup">;
 export interface ClientAppConfig extends Omit<z.output<z.ZodObject<typeof clientAppFields>>, "namePrefix"> {
     enabled: boolean;
 }
@@ -129,6 +135,7 @@ export interface MonitoringConfig extends Omit<
     alertWebhookUrl?: string;
 }
 export type ImagesConfig = z.infer<typeof imagesSchema>;
+export type BackupConfig = z.output<typeof backupSchema>;
 
 /** Validated stack configuration, defaults filled in. */
 export interface StackConfig {
@@ -136,4 +143,5 @@ export interface StackConfig {
     clientApp: ClientAppConfig;
     monitoring: MonitoringConfig;
     images: ImagesConfig;
+    backup: BackupConfig;
 }

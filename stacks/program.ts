@@ -36,6 +36,20 @@ function defined<T>(output: pulumi.Output<T | undefined>, what: string): pulumi.
     }) as pulumi.Output<T>;
 }
 
+/** The ensemble's `backup` argument: the `backup` key without its switch, or nothing when it is off. */
+function backupArgs(settings: PlatformSettings) {
+    const { enabled, ...backup } = settings.backup;
+    if (!enabled) {
+        return undefined;
+    }
+    if (backup.restoreFrom !== undefined) {
+        pulumi.log.info(
+            `backup.restoreFrom is ${backup.restoreFrom}: new, empty data volumes start from it once it is verified; servers with data keep theirs (each seed step's log says which)`,
+        );
+    }
+    return backup;
+}
+
 export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
     for (const notice of settings.notices) {
         pulumi.log.info(notice);
@@ -60,6 +74,7 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
         retainDataOnDelete: zk.retainDataOnDelete,
         rollTimeoutSeconds: zk.rollTimeoutSeconds,
         auth: zk.auth,
+        backup: backupArgs(settings),
     });
 
     const app = settings.clientApp.enabled

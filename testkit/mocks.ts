@@ -79,6 +79,8 @@ function sha(text: string): string {
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly registrations: Registration[] = [];
     private readonly options = new Map<string, RequestOptions>();
+    /** What an attached container (by resource name) printed and how it exited, as the provider reports them. */
+    readonly containerRuns = new Map<string, { exitCode: number; logs: string }>();
 
     /** Called by the patched monitor before newResource, with the raw request. */
     recordRequest(type: string, name: string, options: RequestOptions): void {
@@ -112,7 +114,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 break;
             case "docker:index/container:Container":
                 id = sha(`container:${args.name}`);
-                state.exitCode = 0;
+                state.exitCode = this.containerRuns.get(args.name)?.exitCode ?? 0;
+                state.containerLogs = this.containerRuns.get(args.name)?.logs;
                 break;
             case "random:index/randomPassword:RandomPassword":
                 state.result = mockPassword(args.name);

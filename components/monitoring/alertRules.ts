@@ -3,7 +3,8 @@
  * app is in trouble. Every rule has a firing and a non-firing `promtool test rules` fixture.
  */
 import { stringify } from "yaml";
-import { validateDuration } from "./prometheusConfig";
+import { BACKUP_METRICS } from "../backup/schema";
+import { BACKUP_JOB, validateDuration } from "./prometheusConfig";
 import { DEFAULT_SERVER_DOWN_FOR } from "./schema";
 
 /** An ensemble as the alert rules see it. */
@@ -12,6 +13,8 @@ export interface AlertedEnsemble {
     name: string;
     /** Number of servers. */
     size: number;
+    /** With backups: ZooKeeperBackupTooOld fires when the newest one is older than this. */
+    backupMaxAgeSeconds?: number;
 }
 
 /** Thresholds of the alert rules. */
@@ -221,11 +224,52 @@ function resourceRules(settings: AlertRuleSettings): AlertRule[] {
     ];
 }
 
+/** Stale after 3 missed intervals, and never sooner than 10 minutes: one slow or skipped slot is no alarm. */
+export function computeBackupMaxAgeSeconds(intervalSeconds: number): number {
+    return Math.max(600, 3 * intervalSeconds);
+}
+
+/** Backups of the ensembles that have them (components/backup/): too old, or failing. */
+function backupRules(settings: AlertRuleSettings): AlertRule[] {
+    const job = `job="${BACKUP_JOB}"`;
+    const rules: AlertRule[] = settings.ensembles
+        .filter((e) => e.backupMaxAgeSeconds !== undefined)
+        .map((e) => ({
+            alert: "ZooKeeperBackupTooOld",
+            // 0 until a first backup exists, which counts as too old too.
+            expr: `time() - max(${BACKUP_METRICS.lastSuccess}{${job},ensemble="${escapeLabelValue(e.name)}"}) > ${e.backupMaxAgeSeconds}`,
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: `The newest backup of ensemble ${e.name} is too old`,
+                description: `The last good backup is {{ $value | humanizeDuration }} old (allowed: ${e.backupMaxAgeSeconds} s). A restore would lose everything since.`,
+            },
+        }));
+    if (rules.length > 0) {
+        rules.push({
+            alert: "ZooKeeperBackupFailing",
+            expr: `increase(${BACKUP_METRICS.failures}{${job}}[15m]) > 0`,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Backups of ensemble {{ $labels.ensemble }} fail on server {{ $labels.server_id }}",
+                description: "Backup attempts failed in the last 15 minutes; `docker logs` of the server's backup agent says why.",
+            },
+        });
+    }
+    return rules;
+}
+
 /** The alert rules, as data (see renderAlertRules for the file). */
 export function buildAlertRules(settings: AlertRuleSettings): AlertRule[] {
     const serverDownFor = settings.serverDownFor ?? DEFAULT_SERVER_DOWN_FOR;
     validateDuration("serverDownFor", serverDownFor);
-    const rules = [...serverRules(serverDownFor), ...leaderRules(settings), ...quorumRules(settings), ...resourceRules(settings)];
+    const rules = [
+        ...serverRules(serverDownFor),
+        ...leaderRules(settings),
+        ...quorumRules(settings),
+        ...resourceRules(settings),
+        ...backupRules(settings),
+    ];
     if (settings.includeClientApp) {
         rules.push({
             alert: "ClientAppDown",

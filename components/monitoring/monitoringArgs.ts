@@ -57,6 +57,10 @@ export interface MonitoredEnsemble {
     readonly networkName: pulumi.Input<string>;
     /** Metrics endpoints of its servers. */
     readonly metricsTargets: pulumi.Input<ScrapeTarget[]>;
+    /** Metrics endpoints of its backup agents (ZooKeeperEnsemble's `backup`). Default none. */
+    readonly backupMetricsTargets?: pulumi.Input<ScrapeTarget[]>;
+    /** Seconds between its scheduled backups: ZooKeeperBackupTooOld fires at 3 intervals (at least 10 minutes) without one. */
+    readonly backupIntervalSeconds?: pulumi.Input<number>;
 }
 
 /** What monitoring uses of a client app; a ClientAppService has it. */

@@ -8,7 +8,7 @@ import { namePrefix as namePrefixField } from "../shared/fields";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { LEGACY_TYPES, MONITORING_STACK_TYPE, withLegacyAlias } from "../shared/typeTokens";
 import { networkNameField } from "../zookeeper/schema";
-import { renderAlertRules } from "./alertRules";
+import { computeBackupMaxAgeSeconds, renderAlertRules } from "./alertRules";
 import {
     GRAFANA_DASHBOARD_FILE,
     GRAFANA_DASHBOARD_PROVIDER_FILE,
@@ -104,6 +104,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
             size: check(`ensembles.${i}.size`, z.number().int().min(1).max(255), e.size),
             networkName: check(`ensembles.${i}.networkName`, networkNameField(), e.networkName),
             metricsTargets: check(`ensembles.${i}.metricsTargets`, scrapeTargetsField(), e.metricsTargets),
+            backupMetricsTargets: check(`ensembles.${i}.backupMetricsTargets`, scrapeTargetsField(), e.backupMetricsTargets ?? []),
+            backupIntervalSeconds: pulumi.output(e.backupIntervalSeconds),
         }));
         const appTargets = pulumi
             .all(settings.apps.map((a, i) => check(`apps.${i}.metricsTargets`, scrapeTargetsField(), a.metricsTargets)))
@@ -162,18 +164,24 @@ export class MonitoringStack extends pulumi.ComponentResource {
         });
 
         const zookeeperTargets = pulumi.all(ensembles.map((e) => e.metricsTargets)).apply((lists) => lists.flat());
-        const prometheusConfig = pulumi.all([zookeeperTargets, appTargets]).apply(([zkTargets, apps]) =>
+        const backupTargets = pulumi.all(ensembles.map((e) => e.backupMetricsTargets)).apply((lists) => lists.flat());
+        const prometheusConfig = pulumi.all([zookeeperTargets, appTargets, backupTargets]).apply(([zkTargets, apps, backups]) =>
             renderPrometheusConfig({
                 scrapeInterval: settings.scrapeInterval,
                 zookeeperTargets: zkTargets,
                 appTargets: apps,
+                backupTargets: backups,
                 alertmanagerAddress: `${host("alertmanager")}:${ALERTMANAGER_PORT}`,
                 externalLabels: { stack },
             }),
         );
-        const alertRules = pulumi.all(ensembles.map((e) => pulumi.all([e.namePrefix, e.size]))).apply((watched) =>
+        const alertRules = pulumi.all(ensembles.map((e) => pulumi.all([e.namePrefix, e.size, e.backupIntervalSeconds]))).apply((watched) =>
             renderAlertRules({
-                ensembles: watched.map(([ensembleName, size]) => ({ name: ensembleName, size })),
+                ensembles: watched.map(([ensembleName, size, backupInterval]) => ({
+                    name: ensembleName,
+                    size,
+                    ...(backupInterval === undefined ? {} : { backupMaxAgeSeconds: computeBackupMaxAgeSeconds(backupInterval) }),
+                })),
                 serverDownFor: settings.serverDownFor,
                 includeClientApp: settings.apps.length > 0,
             }),

@@ -18,6 +18,8 @@ export const ALERT_RULES_FILE = `/etc/prometheus/${ALERT_RULES_RELATIVE_PATH}`;
 export const ALERTMANAGER_CONFIG_FILE = "/etc/alertmanager/alertmanager.yml";
 
 export const PROMETHEUS_PORT = 9090;
+/** The scrape job of the backup agents; the alert rules select it. */
+export const BACKUP_JOB = "zookeeper-backup";
 export const ALERTMANAGER_PORT = 9093;
 
 /** Checks a Prometheus duration; the error names the setting and the value. */
@@ -35,6 +37,8 @@ export interface PrometheusConfigSettings {
     zookeeperTargets: readonly ScrapeTarget[];
     /** Client app replicas' HTTP endpoints (`/metrics`). */
     appTargets: readonly ScrapeTarget[];
+    /** Backup agents' endpoints (components/backup/). Default none. */
+    backupTargets?: readonly ScrapeTarget[];
     /** host:port of Alertmanager on the container network. */
     alertmanagerAddress: string;
     /** Labels added to every series and alert, e.g. the stack. */
@@ -64,6 +68,13 @@ export function renderPrometheusConfig(settings: PrometheusConfigSettings): stri
             job_name: "client-app",
             metrics_path: "/metrics",
             static_configs: staticConfigs(settings.appTargets),
+        });
+    }
+    if ((settings.backupTargets ?? []).length > 0) {
+        scrapeConfigs.push({
+            job_name: BACKUP_JOB,
+            metrics_path: "/metrics",
+            static_configs: staticConfigs(settings.backupTargets ?? []),
         });
     }
     const config = {

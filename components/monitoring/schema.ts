@@ -33,8 +33,10 @@ export const monitoredEnsembleSchema = allowing(
         size: inputOf(integer(1, 255, "must be an integer between 1 and 255")),
         networkName: inputOf(networkNameField()),
         metricsTargets: inputOf(scrapeTargetsField()),
+        backupMetricsTargets: inputOf(scrapeTargetsField()).optional(),
+        backupIntervalSeconds: inputOf(integer(10, 604800, "must be an integer number of seconds between 10 and 604800")).optional(),
     }),
-    "must be a ZooKeeperEnsemble, or an object with its namePrefix, size, networkName and metricsTargets",
+    "must be a ZooKeeperEnsemble, or an object with its namePrefix, size, networkName and metricsTargets (and backupMetricsTargets, backupIntervalSeconds)",
 );
 
 export const monitoredAppSchema = allowing(

@@ -24,6 +24,10 @@ export const LABEL_VALUES = Object.freeze({
     preflightComponent: "preflight",
     /** Before each server: writes its first membership file (membership.ts). */
     seedComponent: "seed",
+    /** Beside each server of an ensemble with backups, and on its backups volume (components/backup/). */
+    backupAgentComponent: "backup-agent",
+    /** Before the seed steps of a restore: verifies the backup (components/backup/restoreScripts.ts). */
+    restoreCheckComponent: "restore-check",
     /** The client app's one-shot ACL sync container. */
     aclSyncRole: "acl-sync",
 });
@@ -36,6 +40,7 @@ export const ONE_SHOT_COMPONENTS: readonly string[] = Object.freeze([
     LABEL_VALUES.readyGateComponent,
     LABEL_VALUES.preflightComponent,
     LABEL_VALUES.seedComponent,
+    LABEL_VALUES.restoreCheckComponent,
 ]);
 export const ONE_SHOT_ROLES: readonly string[] = Object.freeze([LABEL_VALUES.aclSyncRole]);
 

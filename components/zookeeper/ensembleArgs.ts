@@ -36,6 +36,29 @@ export interface ZooKeeperEnsembleArgs extends ZooCfgOptions {
     readonly rollTimeoutSeconds?: number;
     /** Authentication; everything off by default. */
     readonly auth?: ZooKeeperAuthArgs;
+    /** Scheduled, verified backups and restores from them (see the README's "Backup and restore"). Off when unset. */
+    readonly backup?: ZooKeeperBackupArgs;
+}
+
+/**
+ * Backups of an ensemble: a snapshot from a server with the highest zxid, taken by an agent in that
+ * server's network namespace (the AdminServer listens on 127.0.0.1), onto the volume
+ * `<prefix>-backups`, which is kept when the ensemble is deleted.
+ */
+export interface ZooKeeperBackupArgs {
+    /** Seconds between scheduled backups, 10..604800. The servers allow a snapshot every half interval. Default 3600. */
+    readonly intervalSeconds?: number;
+    /** Backups kept, newest first, 1..1000. Default 24. */
+    readonly keepCount?: number;
+    /** Backups older than this are dropped, except the newest: `90s`, `30m`, `12h`, `7d`. Default `7d`. */
+    readonly maxAge?: string;
+    /**
+     * A backup id: new, empty data volumes start from its snapshot, once a check has verified it
+     * (complete, sha256, same size). Servers with data keep theirs. Default unset.
+     */
+    readonly restoreFrom?: string;
+    /** Memory limit of each agent in MB, 192..4096. Default 256. */
+    readonly memoryMb?: number;
 }
 
 /** Authentication of an ensemble. Credentials are generated (random.RandomPassword) and stay the same across updates. */

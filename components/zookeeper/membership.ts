@@ -17,6 +17,8 @@ import { z } from "zod";
 import { parseArgs } from "../shared/contract";
 import { assignments, renderMemberLine, renderReadConfig, renderShellPreamble } from "./gateShell";
 import { rollTimeoutSecondsField, serverEntrySchema } from "./schema";
+import { renderRestoreSeedLines } from "../backup/restoreScripts";
+import { BACKUP_ID_PATTERN } from "../backup/schema";
 
 /** Where a server's real zoo.cfg and its dynamic membership files live: on the data volume. */
 export const MEMBERSHIP_DIR = "/data/conf";
@@ -119,12 +121,15 @@ export interface SeedSettings {
     servers: { id: number; host: string }[];
     /** Give up after this many seconds. */
     timeoutSeconds: number;
+    /** A backup id: a new ensemble's servers start from its snapshot (see renderRestoreSeedLines). */
+    restoreFrom?: string;
 }
 
 const seedSettingsSchema = z.strictObject({
     ...serverEntrySchema.shape,
     servers: z.array(serverEntrySchema).min(1),
     timeoutSeconds: rollTimeoutSecondsField(),
+    restoreFrom: z.string().regex(BACKUP_ID_PATTERN).optional(),
 });
 
 /**
@@ -154,7 +159,7 @@ export function renderSeedScript(settings: SeedSettings): string {
             deadline: "$((SECONDS + timeout))",
         }),
         'existing="$(newest_dynamic)"',
-        'if [ -n "$existing" ]; then pass "the volume has its membership (${existing##*/})"; fi',
+        `if [ -n "$existing" ]; then pass "the volume has its membership (\${existing##*/})${settings.restoreFrom === undefined ? "" : `; restoreFrom ${settings.restoreFrom} ignored: server ${settings.id} has data`}"; fi`,
         `mkdir -p ${MEMBERSHIP_DIR} || fail "cannot write ${MEMBERSHIP_DIR}"`,
         "write_membership() {",
         `  printf '%s\\n' "$2" > ${MEMBERSHIP_DIR}/.seed.tmp && mv ${MEMBERSHIP_DIR}/.seed.tmp "${MEMBERSHIP_DIR}/zoo.cfg.dynamic.$1"`,
@@ -165,6 +170,7 @@ export function renderSeedScript(settings: SeedSettings): string {
         '  [ -n "$serving" ] && break',
         '  [ "$attempt" -lt 3 ] && sleep 0.5',
         "done",
+        ...renderRestoreSeedLines(settings.restoreFrom),
         'if [ -z "$serving" ]; then',
         `  write_membership ${FIRST_CREATION_VERSION} "$members"`,
         `  pass "no other member serves: a new ensemble, server $me starts with every member ($(printf '%s\\n' "$members" | member_ids))"`,

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { allowing, inputOf } from "../shared/contract";
 import { flag, hostIp, hostPort, imageReference, integer, memoryMb, namePrefix, portRange, portRangeProblems } from "../shared/fields";
+import { backupArgsSchema } from "../backup/schema";
 import { DEFAULT_FOUR_LETTER_WORDS, KNOWN_FOUR_LETTER_WORDS, findExtraConfigProblems, hostNameProblem } from "./zooCfgRules";
 
 /** Default number of servers. */
@@ -100,6 +101,7 @@ export const zooKeeperEnsembleArgsShape = {
     ...serverPlacementFields,
     rollTimeoutSeconds: rollTimeoutSecondsField().prefault(DEFAULT_ROLL_TIMEOUT_SECONDS),
     auth: zooKeeperAuthArgsSchema.prefault({}),
+    backup: backupArgsSchema.optional(),
 };
 
 type EnsembleSettings = z.output<z.ZodObject<typeof zooKeeperEnsembleArgsShape>>;
@@ -143,6 +145,11 @@ export const zooCfgSettingsSchema = z
         ...zooCfgFields,
         servers: allowing(z.array(serverEntrySchema).min(1), "must list at least one server, each with an id 1..255 and a host name"),
         quorumSasl: flag().prefault(false),
+        backupSnapshotIntervalMs: integer(
+            1000,
+            604800000,
+            "must be an integer number of milliseconds between 1000 and 604800000",
+        ).optional(),
     })
     .superRefine((cfg, ctx) => {
         const seen = new Set<number>();

@@ -1,3 +1,4 @@
+import { ADMIN_SERVER_PORT } from "../backup/schema";
 import { parseArgs } from "../shared/contract";
 import { zooCfgSettingsSchema } from "./schema";
 import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
@@ -79,6 +80,11 @@ export interface ZooCfgSettings extends ZooCfgOptions {
      * needs the JAAS file and JVM flags of zookeeperAuth.ts. Default false.
      */
     readonly quorumSasl?: boolean;
+    /**
+     * Milliseconds between snapshots the AdminServer allows (`admin.snapshot.intervalInMS`): set by
+     * an ensemble with backups, whose agents are its only users. Unset, the AdminServer is off.
+     */
+    readonly backupSnapshotIntervalMs?: number;
 }
 
 /**
@@ -107,8 +113,7 @@ export function renderZooCfg(input: ZooCfgSettings): string {
         `4lw.commands.whitelist=${settings.fourLetterWords.join(",")}`,
         // extraConfig may set its own; zoo.cfg takes the last duplicate, so never write two.
         ...("snapCount" in extra ? [] : [`snapCount=${DEFAULT_SNAP_COUNT}`]),
-        // The AdminServer (Jetty on 8080) is an extra unauthenticated surface nothing here uses.
-        "admin.enableServer=false",
+        ...renderAdminServerLines(settings.backupSnapshotIntervalMs),
         "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
         `metricsProvider.httpPort=${METRICS_PORT}`,
         "metricsProvider.exportJvmInfo=true",
@@ -127,6 +132,24 @@ export function renderZooCfg(input: ZooCfgSettings): string {
         lines.push(`${key}=${extra[key]}`);
     }
     return lines.join("\n") + "\n";
+}
+
+/**
+ * The AdminServer (Jetty) has no per-command allowlist: off, unless the backup agents need its
+ * `snapshot` command. Then it listens on 127.0.0.1 only, which only a container in the server's
+ * network namespace reaches, and `restore` stays off (restores seed new volumes instead).
+ */
+function renderAdminServerLines(snapshotIntervalMs: number | undefined): string[] {
+    if (snapshotIntervalMs === undefined) {
+        return ["admin.enableServer=false"];
+    }
+    return [
+        "admin.enableServer=true",
+        "admin.serverAddress=127.0.0.1",
+        `admin.serverPort=${ADMIN_SERVER_PORT}`,
+        `admin.snapshot.intervalInMS=${snapshotIntervalMs}`,
+        "admin.restore.enabled=false",
+    ];
 }
 
 /** Smallest container memory limit a server is allowed, in MB. */

@@ -53,6 +53,11 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
     "autopurge.snapRetainCount",
     "4lw.commands.whitelist",
     "admin.enableServer",
+    // The AdminServer serves the backup agent only (see renderZooCfg).
+    "admin.serverAddress",
+    "admin.serverPort",
+    "admin.snapshot.intervalInMS",
+    "admin.restore.enabled",
     "metricsProvider.className",
     "metricsProvider.httpPort",
     "metricsProvider.exportJvmInfo",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LABEL_VALUES, ScrapeTarget, computeNamePrefix, renderLabels } from "../shared/containerConventions";
 import { ComponentArgumentsError, checkedInput, parseArgs } from "../shared/contract";
 import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, withLegacyAlias } from "../shared/typeTokens";
+import { backupScrapeTargets, computeSnapshotIntervalMs, createBackupAgents, createBackupStorage } from "../backup/backupAgents";
 import { createGate } from "./gates";
 import { SUPER_AUTH_FILE, renderSuperAuthSecret } from "./gateShell";
 import { renderPreflightScript } from "./preflight";
@@ -14,7 +15,7 @@ import { computeHostPort, computeServerEntries, renderConnectionString, shortHas
 import { ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 import { ZooKeeperNode, ZooKeeperNodeAuth, secretUpload } from "./zookeeperNode";
 
-export type { ZooKeeperAuthArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
+export type { ZooKeeperAuthArgs, ZooKeeperBackupArgs, ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 
 /**
  * The servers of each ensemble, kept outside the instance: the schema of the multi-language package
@@ -78,6 +79,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     public readonly preflight: docker.Container;
     /** Image id of the ensemble's image (bash, nc, zkCli.sh), for one-shot tool containers on its network. */
     public readonly toolsImageId: pulumi.Output<string>;
+    /** The backups volume (`<prefix>-backups`, kept on delete), with `backup` set. */
+    public readonly backupsVolume?: docker.Volume;
+    /** One backup agent per server, ordered by id, with `backup` set. */
+    public readonly backupAgents: docker.Container[];
+    /** The backup agents' metrics endpoints, for Prometheus (empty without `backup`). */
+    public readonly backupMetricsTargets: ScrapeTarget[];
+    /** Seconds between scheduled backups, with `backup` set: the monitoring's alert on stale backups is derived from it. */
+    public readonly backupIntervalSeconds?: number;
+    /** Verifies `backup.restoreFrom` before any seed step runs, with it set. */
+    public readonly restoreCheck?: docker.Container;
 
     /** Servers, ordered by id (TypeScript only; other languages use `serverContainers`). */
     public get nodes(): ZooKeeperNode[] {
@@ -150,10 +161,28 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             this,
         );
 
+        const backupEnsemble = {
+            name,
+            namePrefix: prefix,
+            servers,
+            imageId: this.toolsImageId,
+            networkName: this.networkName,
+            timeoutSeconds: settings.rollTimeoutSeconds,
+            labels,
+            superAuth,
+        };
+        const storage = settings.backup === undefined ? undefined : createBackupStorage(backupEnsemble, settings.backup, this);
+        this.backupsVolume = storage?.volume;
+        this.restoreCheck = storage?.restoreCheck;
+        this.backupIntervalSeconds = settings.backup?.intervalSeconds;
+
         ensembleNodes.set(this, []);
         this.rollGates = [];
-        this.createServers(name, settings, servers, auth, labels, superAuth);
+        this.createServers(name, settings, servers, auth, labels, superAuth, storage?.verifiedBackupId);
         this.serverContainers = this.nodes.map((n) => n.container);
+        this.backupAgents =
+            storage === undefined ? [] : createBackupAgents(backupEnsemble, settings.backup!, storage.volume, this.serverContainers, this);
+        this.backupMetricsTargets = settings.backup === undefined ? [] : backupScrapeTargets(prefix, servers);
         const allIds = this.nodes.map((n) => n.container.id);
         this.readyGate = createGate(
             `${name}-ready-gate`,
@@ -201,6 +230,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             superPassword: this.superPassword,
             preflight: this.preflight,
             toolsImageId: this.toolsImageId,
+            backupsVolume: this.backupsVolume,
+            backupAgents: this.backupAgents,
+            backupMetricsTargets: this.backupMetricsTargets,
+            backupIntervalSeconds: this.backupIntervalSeconds,
+            restoreCheck: this.restoreCheck,
         });
     }
 
@@ -212,6 +246,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         auth: ZooKeeperNodeAuth | undefined,
         labels: Readonly<Record<string, string>>,
         superAuth: docker.types.input.ContainerUpload[],
+        verifiedBackupId: pulumi.Output<string> | undefined,
     ): void {
         const zooCfg: ZooCfgSettings = {
             tickTime: settings.tickTime,
@@ -224,7 +259,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             servers,
             extraConfig: settings.extraConfig,
             quorumSasl: this.quorumSasl,
+            backupSnapshotIntervalMs: settings.backup === undefined ? undefined : computeSnapshotIntervalMs(settings.backup),
         };
+        const restore =
+            settings.backup?.restoreFrom === undefined || verifiedBackupId === undefined || this.backupsVolume === undefined
+                ? undefined
+                : { backupId: settings.backup.restoreFrom, volumeName: this.backupsVolume.name, verified: verifiedBackupId };
         let previousGate: docker.Container = this.preflight;
         for (const server of servers) {
             const node = new ZooKeeperNode(
@@ -247,8 +287,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 // Every seed step runs once the pre-flight check has passed; the container waits for
                 // the previous server's gate too. dependsOn only: a property reference would replace
                 // server i+1 whenever the gate is.
-                { parent: this, dependsOn: [this.preflight] },
-                { startAfter: [previousGate] },
+                { parent: this, dependsOn: [this.preflight, ...(this.restoreCheck === undefined ? [] : [this.restoreCheck])] },
+                { startAfter: [previousGate], restore },
             );
             this.nodes.push(node);
             if (server.id < servers.length) {
@@ -278,12 +318,15 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 }
 
 /**
- * Hash of everything that shapes the servers' containers (size excepted), recorded with the
+ * Hash of everything that shapes the servers' containers (size and a restore's source excepted), recorded with the
  * membership by the ready gate: the pre-flight check refuses a size change that comes with any
  * other server change.
  */
 export function computeSettingsHash(settings: ZooKeeperEnsembleSettings): string {
-    const { size: _size, rollTimeoutSeconds: _timeout, networkName: _network, ...rest } = settings;
+    const { size: _size, rollTimeoutSeconds: _timeout, networkName: _network, backup, ...others } = settings;
+    // restoreFrom changes no server that has data; the rest of `backup` shapes zoo.cfg.
+    const { restoreFrom: _restoreFrom, ...backupShape } = backup ?? {};
+    const rest = backup === undefined ? others : { ...others, backup: backupShape };
     // Keys sorted at every level: a replacer array would also drop every nested key (auth's, extraConfig's).
     const sortedKeys = (_key: string, value: unknown) =>
         value !== null && typeof value === "object" && !Array.isArray(value)

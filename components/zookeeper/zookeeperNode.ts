@@ -22,6 +22,7 @@ import { createGate } from "./gates";
 import { SERVING_MODES } from "./gateShell";
 import { START_SCRIPT_FILE, ZOO_CFG_TEMPLATE_FILE, renderSeedScript, renderServerStartScript } from "./membership";
 import { DEFAULT_ROLL_TIMEOUT_SECONDS } from "./schema";
+import { RESTORE_SOURCE_DIR } from "../backup/schema";
 import { JAAS_CONFIG_FILE, SUPER_DIGEST_ARGS_FILE, renderServerJvmFlags } from "./zookeeperAuth";
 
 /** Arguments of one ZooKeeper server. */
@@ -125,12 +126,14 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
      * @param ordering @internal How an ensemble orders its servers: the container also waits for
      * `startAfter` (the previous server's roll gate), the seed step does not, so that every
      * server's seed step can run at the start of an update instead of one after the other.
+     * `restore`: the seed step of a new ensemble's empty volume copies that backup's snapshot from
+     * the backups volume (components/backup/restoreScripts.ts).
      */
     constructor(
         name: string,
         args: ZooKeeperNodeArgs,
         opts?: pulumi.ComponentResourceOptions,
-        ordering?: { startAfter?: pulumi.Resource[] },
+        ordering?: { startAfter?: pulumi.Resource[]; restore?: RestoreSource },
     ) {
         // Checked before super(): bad arguments register nothing.
         const settings = parseArgs("ZooKeeperNode", name, zooKeeperNodeArgsSchema, args, ["auth.jaasConfig", "auth.superDigestArgs"]);
@@ -189,13 +192,23 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
                     host: settings.hostname,
                     servers: settings.zooCfg.servers.map((s) => ({ id: s.id, host: s.host })),
                     timeoutSeconds: DEFAULT_ROLL_TIMEOUT_SECONDS,
+                    restoreFrom: ordering?.restore?.backupId,
                 }),
-                targetEnv: `SERVER_ID=${settings.serverId}`,
+                // With a restore, the step waits for the restore check's verdict (and fails with it).
+                targetEnv:
+                    ordering?.restore === undefined
+                        ? `SERVER_ID=${settings.serverId}`
+                        : ordering.restore.verified.apply(() => `SERVER_ID=${settings.serverId}`),
                 imageId,
                 networkName: check("networkName", networkNameField(), settings.networkName),
                 timeoutSeconds: DEFAULT_ROLL_TIMEOUT_SECONDS,
                 labels: { stack, ...settings.labels },
-                volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }],
+                volumes: [
+                    { volumeName: this.dataVolume.name, containerPath: "/data" },
+                    ...(ordering?.restore === undefined
+                        ? []
+                        : [{ volumeName: ordering.restore.volumeName, containerPath: RESTORE_SOURCE_DIR, readOnly: true }]),
+                ],
             },
             this,
             opts?.dependsOn,
@@ -270,6 +283,15 @@ export class ZooKeeperNode extends pulumi.ComponentResource {
             image: this.image,
         });
     }
+}
+
+/** @internal Where a new ensemble's seed steps restore from (ZooKeeperEnsemble's backup.restoreFrom). */
+export interface RestoreSource {
+    backupId: string;
+    /** The backups volume, mounted read-only. */
+    volumeName: pulumi.Input<string>;
+    /** The backup id once the restore check has verified it; an error otherwise. */
+    verified: pulumi.Output<string>;
 }
 
 /** Secret file contents: checked once known, never shown. */

@@ -20,7 +20,8 @@ import type { AlertRuleSettings } from "../../components/monitoring/alertRules";
  */
 export const representativeSettings: AlertRuleSettings = {
     ensembles: [
-        { name: "zk-dev", size: 3 },
+        // Backups every 100 s: ZooKeeperBackupTooOld's limit is 10 minutes (never less).
+        { name: "zk-dev", size: 3, backupMaxAgeSeconds: 600 },
         { name: "zk-solo", size: 1 },
         { name: "zk-grow", size: 5 },
     ],
@@ -160,6 +161,15 @@ const elections = "ZooKeeperElectionsHappening";
 const fds = "ZooKeeperOpenFileDescriptorsHigh";
 const heap = "ZooKeeperJvmHeapHigh";
 const clientAppDown = "ClientAppDown";
+const backupTooOld = "ZooKeeperBackupTooOld";
+const backupFailing = "ZooKeeperBackupFailing";
+
+function backupAgent(metric: string, id: number, values: string): InputSeries {
+    return {
+        series: selector(metric, { job: "zookeeper-backup", instance: `zk-dev-${id}:7010`, ensemble: "zk-dev", server_id: String(id) }),
+        values,
+    };
+}
 
 const zkDev2Down = serverAlert("critical", "zk-dev", 2, {
     summary: "ZooKeeper server zk-dev-2:7000 is down",
@@ -604,6 +614,69 @@ export const alertFixtures: Record<string, AlertFixture[]> = {
             "non-firing",
             [...devUp("0x10", "0x10", "0x10"), soloUp("0x10")],
             none(clientAppDown, "5m", "10m"),
+        ),
+    ],
+
+    [backupTooOld]: [
+        fixture(
+            "ZooKeeperBackupTooOld fires once no agent has had a good backup for 10 minutes (none ever, here), after 1m",
+            "firing",
+            // Promtool's clock starts at 0: a last success at 0 is 0 s old at 0.
+            [
+                backupAgent("zookeeper_backup_last_success_timestamp_seconds", 1, "0x20"),
+                backupAgent("zookeeper_backup_last_success_timestamp_seconds", 2, "0x20"),
+            ],
+            [
+                ...none(backupTooOld, "10m", "10m45s"),
+                fires(backupTooOld, "12m", {
+                    exp_labels: { severity: "critical" },
+                    exp_annotations: {
+                        summary: "The newest backup of ensemble zk-dev is too old",
+                        description: "The last good backup is 12m 0s old (allowed: 600 s). A restore would lose everything since.",
+                    },
+                }),
+            ],
+        ),
+        fixture(
+            "ZooKeeperBackupTooOld stays quiet while one agent's backups are fresh, though another's are old",
+            "non-firing",
+            [
+                backupAgent("zookeeper_backup_last_success_timestamp_seconds", 1, "0+60x20"),
+                backupAgent("zookeeper_backup_last_success_timestamp_seconds", 2, "0x20"),
+            ],
+            none(backupTooOld, "5m", "15m", "20m"),
+        ),
+    ],
+    [backupFailing]: [
+        fixture(
+            "ZooKeeperBackupFailing fires for the agent whose failures grew, at once",
+            "firing",
+            [
+                backupAgent("zookeeper_backup_failures_total", 1, "0 0 0 1 1 1 1 1"),
+                backupAgent("zookeeper_backup_failures_total", 2, "0x8"),
+            ],
+            [
+                ...none(backupFailing, "2m"),
+                fires(backupFailing, "4m", {
+                    exp_labels: {
+                        severity: "warning",
+                        job: "zookeeper-backup",
+                        instance: "zk-dev-1:7010",
+                        ensemble: "zk-dev",
+                        server_id: "1",
+                    },
+                    exp_annotations: {
+                        summary: "Backups of ensemble zk-dev fail on server 1",
+                        description: "Backup attempts failed in the last 15 minutes; `docker logs` of the server's backup agent says why.",
+                    },
+                }),
+            ],
+        ),
+        fixture(
+            "ZooKeeperBackupFailing stays quiet while no failure is counted",
+            "non-firing",
+            [backupAgent("zookeeper_backup_failures_total", 1, "0x20"), backupAgent("zookeeper_backup_failures_total", 2, "3x20")],
+            none(backupFailing, "5m", "20m"),
         ),
     ],
 };

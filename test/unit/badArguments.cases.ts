@@ -167,7 +167,7 @@ export const BAD_ARGUMENT_CASES: readonly BadArgumentCase[] = [
         kind: "plain",
         args: () => ({ image: ZK, sizee: 3 }),
         expected:
-            "sizee: 3 is not allowed: unknown key; allowed keys are size, image, networkName, namePrefix, tickTime, initLimit, syncLimit, maxClientCnxns, autopurgeIntervalHours, autopurgeSnapRetainCount, fourLetterWords, extraConfig, memoryMb, cpus, clientHostPortBase, metricsHostPortBase, hostIp, retainDataOnDelete, rollTimeoutSeconds, auth",
+            "sizee: 3 is not allowed: unknown key; allowed keys are size, image, networkName, namePrefix, tickTime, initLimit, syncLimit, maxClientCnxns, autopurgeIntervalHours, autopurgeSnapRetainCount, fourLetterWords, extraConfig, memoryMb, cpus, clientHostPortBase, metricsHostPortBase, hostIp, retainDataOnDelete, rollTimeoutSeconds, auth, backup",
     },
     {
         id: "fourLetterWords without srvr",

@@ -183,7 +183,7 @@ describe("bad configurations", () => {
         [
             "an unknown top-level key",
             { zookeper: { size: 3 } },
-            'zookeper: {"size":3} is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images',
+            'zookeper: {"size":3} is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup',
         ],
         [
             "a host name instead of an IP",
@@ -292,7 +292,7 @@ describe("bad configurations", () => {
         expect(error!.message).toBe(
             [
                 "Invalid stack configuration for zookeeper-platform (4 problems):",
-                "  - extra: true is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images",
+                "  - extra: true is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup",
                 "  - zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255",
                 "  - zookeeper.memoryMb: 1 is not allowed: must be an integer number of MB between 128 and 65536",
                 "  - clientApp.replicas: 99 is not allowed: must be an integer between 1 and 16",

@@ -1,0 +1,311 @@
+/**
+ * Backup and restore for real, on stack `backupe2e` (host ports 20xxx): scheduled backups and their
+ * retention, one taken under a sequential write load, a destroy that keeps only the backups volume,
+ * an `up` with backup.restoreFrom that brings back exactly what the backup held, and the refusals
+ * (missing, truncated, corrupt, other size) that change nothing.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { Project, copyProject, docker, dockerNames, openStack, repoRoot, runToExit, setPaths, sleep, waitFor } from "../../testkit/harness";
+import { Client, SequentialWriter, children, connect, exists } from "../../testkit/zk";
+import { aclOf, connectAs } from "./zkAuth";
+import { AFTER, EPHEMERAL, checkBulk, p99GapMs, sequenceNumbers, writeAfter, writeBulk, writeEphemerals } from "./backupData";
+
+const STACK = "backupe2e";
+const SIZE = 3;
+const CLIENT_BASE = 20181;
+const APP_BASE = 20080;
+const INTERVAL_SECONDS = 10;
+const KEEP_COUNT = 3;
+const BULK_COUNT = 10000;
+const AFTER_COUNT = 100;
+const EPHEMERAL_COUNT = 5;
+const SESSION_TIMEOUT_MS = 8000;
+const CONNECT = Array.from({ length: SIZE }, (_, i) => `127.0.0.1:${CLIENT_BASE + i}`).join(",");
+const SERVERS = Array.from({ length: SIZE }, (_, i) => `zk-${STACK}-${i + 1}`);
+const AGENT = `${SERVERS[0]}-backup`;
+const BACKUPS_VOLUME = `zk-${STACK}-backups`;
+const LOCAL_IMAGE = "zkpd.local/zookeeper:3.9.4";
+const BACKUP_ID = /^\d{8}T\d{6}Z-0x[0-9a-f]+$/;
+
+/** The logs of every backup agent (they report on stderr), together. */
+async function agentLogs(): Promise<string> {
+    const logs = await Promise.all(
+        SERVERS.map((s) => runToExit("docker", ["logs", `${s}-backup`], { cwd: repoRoot, env: process.env, timeoutMs: 30000 })),
+    );
+    return logs.map((l) => l.output).join("\n");
+}
+
+const STACK_FILE = `# Written by test/e2e/backup.e2e.test.ts into its copy of the project.
+config:
+  zookeeper-platform:zookeeper:
+    size: ${SIZE}
+    memoryMb: 384
+    clientHostPortBase: ${CLIENT_BASE}
+    auth:
+      clientDigest: true
+  zookeeper-platform:clientApp:
+    replicas: 1
+    hostPortBase: ${APP_BASE}
+  zookeeper-platform:monitoring:
+    enabled: false
+  zookeeper-platform:images:
+    source: local
+  zookeeper-platform:backup:
+    enabled: true
+    intervalSeconds: ${INTERVAL_SECONDS}
+    keepCount: ${KEEP_COUNT}
+    maxAge: 1h
+`;
+
+let project: Project;
+let stack: Stack;
+const report: Record<string, string> = {};
+
+async function backupNow(): Promise<{ exitCode: number; output: string; id: string }> {
+    const result = await runToExit("bash", [path.join(repoRoot, "scripts", "backup.sh"), STACK], {
+        cwd: repoRoot,
+        env: process.env,
+        timeoutMs: 120000,
+    });
+    // stdout (the id, last) and stderr (the agent's report) come together here.
+    const ids = result.output.split("\n").filter((line) => BACKUP_ID.test(line));
+    return { ...result, id: ids[ids.length - 1] ?? "" };
+}
+
+/** The backups in the volume, listed under the agents' lock: never between a backup's arrival and its pruning. */
+async function keptBackups(): Promise<string[]> {
+    const listing = await docker("exec", AGENT, "bash", "-c", "exec 9>/data/.lock; flock 9; ls -1 /data | grep '^2' || true");
+    return listing.split("\n").filter(Boolean).sort();
+}
+
+/** A shell command run on the backups volume as the agents' user, without an agent. */
+function onBackupsVolume(command: string): Promise<string> {
+    return docker(
+        "run",
+        "--rm",
+        "--user",
+        "1000:1000",
+        "-v",
+        `${BACKUPS_VOLUME}:/data`,
+        "--entrypoint",
+        "bash",
+        LOCAL_IMAGE,
+        "-c",
+        command,
+    );
+}
+
+async function superClient(): Promise<Client> {
+    const out = await stack.outputs();
+    return connectAs(CONNECT, out.zookeeperSuperCredentials.value as string);
+}
+
+async function serverIds(): Promise<string[]> {
+    return Promise.all(SERVERS.map((s) => docker("inspect", "-f", "{{.Id}}", s)));
+}
+
+/** `pulumi up` with restoreFrom = id: it must fail naming `refusal`, and leave the servers as they were. */
+async function expectRefused(id: string, refusal: string): Promise<void> {
+    const started = Date.now();
+    const before = await serverIds();
+    await setPaths(stack, { "backup.restoreFrom": id });
+    const failure = await stack.up({ onOutput: () => undefined }).then(
+        () => "succeeded",
+        (error: Error) => error.message,
+    );
+    expect(failure).toContain(refusal);
+    expect(await serverIds()).toEqual(before);
+    report[`refused ${refusal}`] = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+}
+
+beforeAll(async () => {
+    project = copyProject(STACK);
+    fs.writeFileSync(path.join(project.workDir, "stacks", `Pulumi.${STACK}.yaml`), STACK_FILE);
+    stack = await openStack(project, STACK);
+});
+
+afterAll(async () => {
+    await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
+    await docker("volume", "rm", "-f", BACKUPS_VOLUME).catch(() => undefined);
+    console.log(
+        `backup e2e summary: ${Object.entries(report)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`,
+    );
+});
+
+describe("backups of a running ensemble", () => {
+    test("`pulumi up` starts an agent beside each server, in its network namespace; the AdminServer answers only there", async () => {
+        const started = Date.now();
+        expect((await stack.up({ onOutput: () => undefined })).summary.result).toBe("succeeded");
+        report.upSeconds = ((Date.now() - started) / 1000).toFixed(1);
+        for (const server of SERVERS) {
+            const serverId = await docker("inspect", "-f", "{{.Id}}", server);
+            expect(await docker("inspect", "-f", "{{.HostConfig.NetworkMode}}", `${server}-backup`)).toBe(`container:${serverId}`);
+            const cfg = await docker("exec", server, "cat", "/data/conf/zoo.cfg");
+            expect(cfg).toMatch(/^admin\.serverAddress=127\.0\.0\.1$/m);
+            expect(cfg).toMatch(/^admin\.restore\.enabled=false$/m);
+            expect(cfg).toMatch(new RegExp(`^admin\\.snapshot\\.intervalInMS=${(INTERVAL_SECONDS * 1000) / 2}$`, "m"));
+        }
+        // From another container on the ensemble network, port 8080 of a server is closed.
+        const probe = await runToExit(
+            "docker",
+            ["exec", `${SERVERS[0]}-backup`, "bash", "-c", `nc -z -w 2 ${SERVERS[1]} 8080 && echo open || echo closed`],
+            { cwd: repoRoot, env: process.env, timeoutMs: 10000 },
+        );
+        expect(probe.output.trim()).toBe("closed");
+    });
+
+    test("scheduled backups come every interval, from one server each, and retention keeps exactly the newest KEEP_COUNT", async () => {
+        const taken = await waitFor("more scheduled backups than are kept", (KEEP_COUNT + 4) * INTERVAL_SECONDS * 1000, async () => {
+            const count = ((await agentLogs()).match(/^backup-agent\[\d\]: backup \S+ from server/gm) ?? []).length;
+            return count > KEEP_COUNT + 1 ? count : undefined;
+        });
+        report.scheduledBackupsTaken = String(taken);
+        const logs = await agentLogs();
+        const now = await keptBackups();
+        expect(now.length).toBe(KEEP_COUNT);
+        // The newest ones: every id dropped is older than every id kept.
+        const dropped = [...logs.matchAll(/retention: dropped \/data\/(\S+)/g)].map((m) => m[1]);
+        expect(dropped.length).toBeGreaterThan(0);
+        for (const id of dropped) {
+            expect(now.every((k) => k > id)).toBe(true);
+        }
+        // One backup per slot, whichever agent took it: slots are INTERVAL_SECONDS apart.
+        const times = now.map((id) => Date.parse(id.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z.*/, "$1-$2-$3T$4:$5:$6Z")));
+        for (let i = 1; i < times.length; i++) {
+            expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual((INTERVAL_SECONDS - 2) * 1000);
+        }
+        const manifest = JSON.parse(await docker("exec", AGENT, "cat", `/data/${now[now.length - 1]}/manifest.json`));
+        expect(manifest).toMatchObject({ ensemble: `zk-${STACK}`, members: "1,2,3", zookeeperVersion: "3.9.4" });
+        // Readable by the backup's user only.
+        expect(await docker("exec", AGENT, "stat", "-c", "%a %u", `/data/${now[0]}`, `/data/${now[0]}/manifest.json`)).toBe(
+            "700 1000\n600 1000",
+        );
+    });
+});
+
+describe("round trip: backup under load, destroy, restore", () => {
+    let backupId = "";
+    let writerPrefix = "";
+    let appCredentialsBefore = "";
+    let ackedBeforeBackup = 0;
+    let firstSeq = 0;
+
+    test("10,000 znodes, ephemerals and a backup taken under a sequential write load", async () => {
+        const client = await superClient();
+        await writeBulk(client, BULK_COUNT);
+        const ephemeralOwner = await connect(CONNECT, SESSION_TIMEOUT_MS);
+        await writeEphemerals(ephemeralOwner, EPHEMERAL_COUNT);
+        const writer = new SequentialWriter(CONNECT, "/bk-load");
+        writerPrefix = writer.prefix;
+        await writer.start();
+        await sleep(3000);
+        const quiet = p99GapMs(writer.ackTimes.slice(-500));
+        const backupStart = writer.ackTimes.length;
+        ackedBeforeBackup = backupStart;
+        const result = await backupNow();
+        const during = p99GapMs(writer.ackTimes.slice(backupStart));
+        await sleep(2000);
+        const load = await writer.stop();
+        expect(result.exitCode).toBe(0);
+        backupId = result.id;
+        firstSeq = load.acknowledged[0];
+        expect(backupId).toMatch(BACKUP_ID);
+        report.backupOutput = result.output.split("\n").find((l) => l.includes("znodes")) ?? "";
+        report.writeP99QuietMs = String(quiet);
+        report.writeP99DuringBackupMs = String(during);
+        report.writesAcknowledged = String(load.acknowledged.length);
+        await writeAfter(client, AFTER_COUNT);
+        appCredentialsBefore = ((await stack.outputs()).clientAppZooKeeperCredentials?.value as string) ?? "";
+        // Closing deletes the ephemerals from the live ensemble, not from the backup taken while they existed.
+        client.close();
+        ephemeralOwner.close();
+    });
+
+    test("`pulumi destroy` removes the data volumes and keeps the backups volume", async () => {
+        expect((await stack.destroy({ onOutput: () => undefined })).summary.result).toBe("succeeded");
+        expect(await dockerNames("volume", `zk-${STACK}-1-data`)).toEqual([]);
+        expect(await dockerNames("volume", BACKUPS_VOLUME)).toEqual([BACKUPS_VOLUME]);
+        const listing = await docker(
+            "run",
+            "--rm",
+            "-v",
+            `${BACKUPS_VOLUME}:/b:ro`,
+            "--entrypoint",
+            "ls",
+            "zkpd.local/zookeeper:3.9.4",
+            "/b",
+        );
+        expect(listing.split("\n")).toContain(backupId);
+    });
+
+    test("`up` with backup.restoreFrom brings back the backup: every znode and ACL, no later write, no ephemeral", async () => {
+        await setPaths(stack, { "backup.restoreFrom": backupId });
+        const started = Date.now();
+        expect((await stack.up({ onOutput: () => undefined })).summary.result).toBe("succeeded");
+        report.restoreUpSeconds = ((Date.now() - started) / 1000).toFixed(1);
+        expect(await docker("logs", `zk-${STACK}-restore-check`)).toContain(`backup ${backupId} verified`);
+        for (const server of SERVERS) {
+            expect(await docker("logs", `${server}-seed`)).toContain(`restored from backup ${backupId}`);
+        }
+        const client = await superClient();
+        expect(await checkBulk(client, BULK_COUNT)).toEqual([]);
+        expect(await exists(client, AFTER)).toBeUndefined();
+        // The writer's sequence is a prefix: 0..n-1 with no hole.
+        const seq = await sequenceNumbers(client, writerPrefix);
+        // Every write acknowledged before the backup was asked for is in it.
+        expect(seq.length).toBeGreaterThanOrEqual(ackedBeforeBackup);
+        expect(seq).toEqual(Array.from({ length: seq.length }, (_, i) => firstSeq + i));
+        report.restoredWriterPrefix = String(seq.length);
+        // The app has a new identity, and the ACL sync gave it the app's subtree.
+        const appCredentials = (await stack.outputs()).clientAppZooKeeperCredentials.value as string;
+        expect(appCredentials).not.toBe(appCredentialsBefore);
+        const appUser = appCredentials.substring(0, appCredentials.indexOf(":"));
+        expect((await aclOf(client, "/app")).join(",")).toContain(`digest:${appUser}:`);
+        // The ephemerals' session expires (its timeout counts from the restored servers' start).
+        await waitFor("the restored ephemerals to expire", SESSION_TIMEOUT_MS * 3 + 30000, async () =>
+            (await children(client, EPHEMERAL)).length === 0 ? true : undefined,
+        );
+        expect(await children(client, EPHEMERAL)).toEqual([]);
+        client.close();
+    });
+});
+
+describe("restore refusals change nothing", () => {
+    test("a missing, a truncated and a checksum-mismatched backup, and one of another size, are refused before any server changes", async () => {
+        const [good] = (await keptBackups()).slice(-1);
+        // Paused, the agents' retention cannot drop the damaged copies (they are the oldest) while the checks run.
+        await docker("pause", ...SERVERS.map((s) => `${s}-backup`));
+        try {
+            const copy = (id: string, damage: string) =>
+                onBackupsVolume(`cp -r /data/${good} /data/${id} && cd /data/${id} && f=$(ls snapshot.*) && ${damage}`);
+            await copy("20000101T000001Z-0x1", 'truncate -s -10 "$f"');
+            await copy(
+                "20000101T000002Z-0x2", // One byte changed, whatever it was: the size stays, the sha256 does not.
+                'b=$(od -An -tu1 -j40 -N1 "$f"); printf "\\\\$(printf %o $(( (b + 1) % 256 )))" | dd of="$f" bs=1 seek=40 conv=notrunc status=none',
+            );
+            await expectRefused("20000101T000000Z-0x9", "it does not exist");
+            await expectRefused("20000101T000001Z-0x1", "it is truncated");
+            await expectRefused("20000101T000002Z-0x2", "does not match its checksum");
+            await setPaths(stack, { "zookeeper.size": "1" });
+            await expectRefused(good, "holds an ensemble of 3 servers");
+            await setPaths(stack, { "zookeeper.size": String(SIZE) });
+        } finally {
+            await docker("unpause", ...SERVERS.map((s) => `${s}-backup`));
+        }
+    });
+
+    test("restoreFrom on an ensemble that has data does nothing, and says so", async () => {
+        const before = await serverIds();
+        const { id } = await backupNow();
+        await setPaths(stack, { "backup.restoreFrom": id });
+        expect((await stack.up({ onOutput: () => undefined })).summary.result).toBe("succeeded");
+        expect(await serverIds()).toEqual(before);
+        for (const server of SERVERS) {
+            expect(await docker("logs", `${server}-seed`)).toContain(`restoreFrom ${id} ignored`);
+        }
+    });
+});
