@@ -4,11 +4,12 @@
 #   bash scripts/backup.sh <env> list                 the kept backups, newest first
 #   bash scripts/backup.sh <env> export <id> <file>   copy one off the host (a tar of its snapshot and manifest)
 #   bash scripts/backup.sh <env> import <file>        put an exported one back into the backups volume
+#   bash scripts/backup.sh <env> pause | resume       hold or release the schedule (on-demand backups still run)
 # Exit status: 0 done, 1 refused or failed (the reason is printed), 2 bad arguments.
 set -euo pipefail
 
 usage() {
-  echo "usage: bash scripts/backup.sh <env> [list | export <id> <file> | import <file>]" >&2
+  echo "usage: bash scripts/backup.sh <env> [list | export <id> <file> | import <file> | pause | resume]" >&2
   exit 2
 }
 env="${1:-}"
@@ -82,6 +83,17 @@ case "$action" in
     docker exec -i "$any_agent" bash -c "umask 077; mkdir -p /data/.staging/import-\$\$ && tar -C /data/.staging/import-\$\$ -xf - && mv /data/.staging/import-\$\$/$id /data/$id && rmdir /data/.staging/import-\$\$" < "$file"
     echo "imported $id into volume $ensemble-backups" >&2
     echo "$id"
+    ;;
+  pause)
+    [[ $# -eq 2 ]] || usage
+    # Taking the lock waits for a backup in progress: none runs once this returns.
+    docker exec "$any_agent" bash -c 'touch /data/.paused && exec 9>/data/.lock && flock -w 300 9'
+    echo "scheduled backups of $ensemble are paused (zookeeper_backup_schedule_paused is 1); resume with: bash scripts/backup.sh $env resume" >&2
+    ;;
+  resume)
+    [[ $# -eq 2 ]] || usage
+    docker exec "$any_agent" rm -f /data/.paused
+    echo "scheduled backups of $ensemble resume at the next slot" >&2
     ;;
   *)
     usage

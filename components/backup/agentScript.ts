@@ -53,6 +53,9 @@ const agentSettingsSchema = z.strictObject({
     maxAgeSeconds: integer(1, 1e9, "must be a positive number of seconds"),
 });
 
+/** On the backups volume, it holds the schedule (scripts/backup.sh pause and resume); on-demand backups still run. */
+export const PAUSE_FILE_NAME = ".paused";
+
 /** Seconds the agent's own server may not answer before the agent exits to be restarted. */
 export const AGENT_WATCHDOG_SECONDS = 60;
 
@@ -142,7 +145,8 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         "}",
         // One backup at a time across the ensemble's agents (they share the volume); the subshell releases the lock.
         "take() {",
-        `  ( exec 9>"$dir/.lock"; flock -w 300 9 || { refuse "another backup has held $dir/.lock for 300 s"; exit 1; }; take_locked )`,
+        // `take scheduled` looks at the pause file again under the lock: `backup.sh pause` returns with no backup to come.
+        `  ( exec 9>"$dir/.lock"; flock -w 300 9 || { refuse "another backup has held $dir/.lock for 300 s"; exit 1; }; [ "\${1:-}" = scheduled ] && [ -e "$dir/${PAUSE_FILE_NAME}" ] && exit 0; take_locked )`,
         "}",
         "take_locked() {",
         "  local t0 out version stage zxid size actual count sha file id took",
@@ -197,6 +201,7 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         `  printf '# TYPE ${M.lastZnodes} gauge\\n${M.lastZnodes} %s\\n' "$(manifest_field "$m" znodeCount 2>/dev/null | grep . || echo 0)"`,
         `  printf '# TYPE ${M.kept} gauge\\n${M.kept} %s\\n' "$(ls -1d "$dir"/2*/ 2>/dev/null | wc -l)"`,
         `  printf '# TYPE ${M.failures} counter\\n${M.failures} %s\\n' "$(cat "$failures_file" 2>/dev/null || echo 0)"`,
+        `  printf '# TYPE ${M.paused} gauge\\n${M.paused} %s\\n' "$([ -e "$dir/${PAUSE_FILE_NAME}" ] && echo 1 || echo 0)"`,
         "}",
         // One scrape at a time is enough for Prometheus; the answer is rendered once a request has come in.
         "serve_metrics() {",
@@ -224,10 +229,12 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         "  while :; do",
         "    now=$(date +%s); slot=$(( (now / interval + 1) * interval ))",
         "    sleep $((slot - now)) & wait $!",
-        '    chosen="$(choose)" || { refuse "slot $slot: no server serves"; continue; }',
+        `    [ -e "$dir/${PAUSE_FILE_NAME}" ] && continue`,
+        // Not a backup failure: the ensemble is down or forming (its own alerts say so); a long one makes the backups too old.
+        '    chosen="$(choose)" || { log "slot $slot: no server serves, no backup"; continue; }',
         '    [ "$chosen" = "$me" ] || continue',
         '    mkdir "$dir/.claims/$slot" 2>/dev/null || continue',
-        "    take >/dev/null",
+        "    take scheduled >/dev/null",
         '    ls -1d "$dir/.claims/"* 2>/dev/null | sort -r | tail -n +50 | xargs -r rm -rf',
         "  done",
         "}",

@@ -25,8 +25,6 @@ export interface EnsembleForBackup {
     namePrefix: string;
     servers: { id: number; host: string }[];
     imageId: pulumi.Input<string>;
-    networkName: pulumi.Input<string>;
-    timeoutSeconds: number;
     labels: Readonly<Record<string, string>>;
     /** secretUpload(SUPER_AUTH_FILE, ...), shared with the gates. */
     superAuth: docker.types.input.ContainerUpload[];

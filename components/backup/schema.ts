@@ -79,4 +79,5 @@ export const BACKUP_METRICS = Object.freeze({
     lastZnodes: "zookeeper_backup_last_znode_count",
     kept: "zookeeper_backup_kept",
     failures: "zookeeper_backup_failures_total",
+    paused: "zookeeper_backup_schedule_paused",
 });

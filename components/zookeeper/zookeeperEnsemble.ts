@@ -166,8 +166,6 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             namePrefix: prefix,
             servers,
             imageId: this.toolsImageId,
-            networkName: this.networkName,
-            timeoutSeconds: settings.rollTimeoutSeconds,
             labels,
             superAuth,
         };

@@ -7,7 +7,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Project, copyProject, docker, dockerNames, openStack, repoRoot, runToExit, setPaths, sleep, waitFor } from "../../testkit/harness";
+import {
+    Project,
+    copyProject,
+    docker,
+    dockerNames,
+    httpJson,
+    openStack,
+    repoRoot,
+    runToExit,
+    setPaths,
+    sleep,
+    waitFor,
+} from "../../testkit/harness";
 import { Client, SequentialWriter, children, connect, exists } from "../../testkit/zk";
 import { aclOf, connectAs } from "./zkAuth";
 import { AFTER, EPHEMERAL, checkBulk, p99GapMs, sequenceNumbers, writeAfter, writeBulk, writeEphemerals } from "./backupData";
@@ -16,8 +28,12 @@ const STACK = "backupe2e";
 const SIZE = 3;
 const CLIENT_BASE = 20181;
 const APP_BASE = 20080;
+const PROMETHEUS_PORT = 20090;
+const PROMETHEUS = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 const INTERVAL_SECONDS = 10;
 const KEEP_COUNT = 3;
+/** The servers allow a snapshot every half interval; on-demand backups keep a little more apart. */
+const SNAPSHOT_SPACING_MS = (INTERVAL_SECONDS * 1000) / 2 + 1000;
 const BULK_COUNT = 10000;
 const AFTER_COUNT = 100;
 const EPHEMERAL_COUNT = 5;
@@ -49,7 +65,8 @@ config:
     replicas: 1
     hostPortBase: ${APP_BASE}
   zookeeper-platform:monitoring:
-    enabled: false
+    prometheusHostPort: ${PROMETHEUS_PORT}
+    scrapeInterval: 5s
   zookeeper-platform:images:
     source: local
   zookeeper-platform:backup:
@@ -62,6 +79,14 @@ config:
 let project: Project;
 let stack: Stack;
 const report: Record<string, string> = {};
+
+function backupScript(...args: string[]): Promise<{ exitCode: number; output: string }> {
+    return runToExit("bash", [path.join(repoRoot, "scripts", "backup.sh"), STACK, ...args], {
+        cwd: repoRoot,
+        env: process.env,
+        timeoutMs: 120000,
+    });
+}
 
 async function backupNow(): Promise<{ exitCode: number; output: string; id: string }> {
     const result = await runToExit("bash", [path.join(repoRoot, "scripts", "backup.sh"), STACK], {
@@ -187,6 +212,42 @@ describe("backups of a running ensemble", () => {
     });
 });
 
+describe("monitoring of the backups", () => {
+    test("Prometheus scrapes every agent, sees the last success, and has both backup alerts loaded", async () => {
+        type Targets = { data: { activeTargets: Array<{ health: string; labels: Record<string, string> }> } };
+        const up = await waitFor("the three backup agents up in Prometheus", 60000, async () => {
+            const targets = (await httpJson<Targets>(`${PROMETHEUS}/api/v1/targets`)).body.data.activeTargets;
+            const agents = targets.filter((t) => t.labels.job === "zookeeper-backup");
+            return agents.length === SIZE && agents.every((t) => t.health === "up") ? agents : undefined;
+        });
+        expect(up.map((t) => t.labels.server_id).sort()).toEqual(["1", "2", "3"]);
+        type Vector = { data: { result: Array<{ value: [number, string] }> } };
+        const query = async (expr: string) =>
+            (await httpJson<Vector>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(expr)}`)).body.data.result.map((r) =>
+                Number(r.value[1]),
+            );
+        const newestId = (await keptBackups()).slice(-1)[0];
+        const newest = JSON.parse(await docker("exec", AGENT, "cat", `/data/${newestId}/manifest.json`)).takenAtEpoch as number;
+        // Every agent reports the newest backup of the volume (or a later one), whichever agent took it.
+        await waitFor("every agent's last success at the newest backup or later", 30000, async () => {
+            const values = await query(`zookeeper_backup_last_success_timestamp_seconds{ensemble="zk-${STACK}"}`);
+            return values.length === SIZE && values.every((v) => v >= newest) ? values : undefined;
+        });
+        // A new backup and its pruning are a moment apart: polled until a scrape of every agent falls outside one.
+        await waitFor("every agent to report KEEP_COUNT backups kept", 30000, async () => {
+            const values = await query(`zookeeper_backup_kept{ensemble="zk-${STACK}"}`);
+            return values.length === SIZE && values.every((v) => v === KEEP_COUNT) ? values : undefined;
+        });
+        type Rules = { data: { groups: Array<{ rules: Array<{ name: string; state: string }> }> } };
+        const rules = (await httpJson<Rules>(`${PROMETHEUS}/api/v1/rules`)).body.data.groups.flatMap((g) => g.rules);
+        const backupRules = rules.filter((r) => r.name.startsWith("ZooKeeperBackup"));
+        expect(backupRules.map((r) => `${r.name} ${r.state}`).sort()).toEqual([
+            "ZooKeeperBackupFailing inactive",
+            "ZooKeeperBackupTooOld inactive",
+        ]);
+    });
+});
+
 describe("round trip: backup under load, destroy, restore", () => {
     let backupId = "";
     let writerPrefix = "";
@@ -202,21 +263,33 @@ describe("round trip: backup under load, destroy, restore", () => {
         const writer = new SequentialWriter(CONNECT, "/bk-load");
         writerPrefix = writer.prefix;
         await writer.start();
-        await sleep(3000);
-        const quiet = p99GapMs(writer.ackTimes.slice(-500));
-        const backupStart = writer.ackTimes.length;
-        ackedBeforeBackup = backupStart;
-        const result = await backupNow();
-        const during = p99GapMs(writer.ackTimes.slice(backupStart));
+        // The schedule held (and no backup running), so that only these backups load the servers.
+        expect((await backupScript("pause")).exitCode).toBe(0);
+        // Three backups, each against the window of writes just before it (as long as the backup took).
+        const samples: string[] = [];
+        let result = { exitCode: 1, output: "", id: "" };
+        for (let run = 0; run < 3; run++) {
+            await sleep(run === 0 ? 3000 : SNAPSHOT_SPACING_MS);
+            const quietFrom = Date.now();
+            const backupStart = writer.ackTimes.length;
+            ackedBeforeBackup = backupStart;
+            const backupStarted = Date.now();
+            result = await backupNow();
+            const took = Date.now() - backupStarted;
+            expect(result.exitCode).toBe(0);
+            const during = p99GapMs(writer.ackTimes.slice(backupStart));
+            const quiet = p99GapMs(writer.ackTimes.filter((t) => t >= quietFrom - took && t < quietFrom));
+            samples.push(`${quiet}/${during}ms`);
+        }
+        report.writeP99QuietDuringBackup = samples.join(" ");
         await sleep(2000);
         const load = await writer.stop();
+        expect((await backupScript("resume")).exitCode).toBe(0);
         expect(result.exitCode).toBe(0);
         backupId = result.id;
         firstSeq = load.acknowledged[0];
         expect(backupId).toMatch(BACKUP_ID);
         report.backupOutput = result.output.split("\n").find((l) => l.includes("znodes")) ?? "";
-        report.writeP99QuietMs = String(quiet);
-        report.writeP99DuringBackupMs = String(during);
         report.writesAcknowledged = String(load.acknowledged.length);
         await writeAfter(client, AFTER_COUNT);
         appCredentialsBefore = ((await stack.outputs()).clientAppZooKeeperCredentials?.value as string) ?? "";
@@ -277,8 +350,9 @@ describe("round trip: backup under load, destroy, restore", () => {
 describe("restore refusals change nothing", () => {
     test("a missing, a truncated and a checksum-mismatched backup, and one of another size, are refused before any server changes", async () => {
         const [good] = (await keptBackups()).slice(-1);
-        // Paused, the agents' retention cannot drop the damaged copies (they are the oldest) while the checks run.
-        await docker("pause", ...SERVERS.map((s) => `${s}-backup`));
+        // With the schedule paused, retention cannot drop the damaged copies (the oldest) while the checks run.
+        expect((await backupScript("pause")).exitCode).toBe(0);
+        const whilePaused = await keptBackups();
         try {
             const copy = (id: string, damage: string) =>
                 onBackupsVolume(`cp -r /data/${good} /data/${id} && cd /data/${id} && f=$(ls snapshot.*) && ${damage}`);
@@ -293,8 +367,10 @@ describe("restore refusals change nothing", () => {
             await setPaths(stack, { "zookeeper.size": "1" });
             await expectRefused(good, "holds an ensemble of 3 servers");
             await setPaths(stack, { "zookeeper.size": String(SIZE) });
+            // Many intervals went by: the schedule held, only the two damaged copies are new.
+            expect(await keptBackups()).toEqual(["20000101T000001Z-0x1", "20000101T000002Z-0x2", ...whilePaused]);
         } finally {
-            await docker("unpause", ...SERVERS.map((s) => `${s}-backup`));
+            await backupScript("resume");
         }
     });
 
