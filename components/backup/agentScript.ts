@@ -66,9 +66,11 @@ export const AGENT_WATCHDOG_SECONDS = 60;
  */
 export function pruneFunction(): string[] {
     return [
+        // The backups of DIR as directory paths with a trailing slash, newest first (ids sort by time).
+        'backups_newest_first() { ls -1d "$1"/2*/ 2>/dev/null | sort -r; }',
         "prune() {",
         "  local rank=0 d taken",
-        '  for d in $(ls -1d "$1"/2*/ 2>/dev/null | sort -r); do',
+        '  for d in $(backups_newest_first "$1"); do',
         "    rank=$((rank + 1))",
         `    taken="$(manifest_field "\${d}${MANIFEST_FILE_NAME}" takenAtEpoch)"`,
         '    if [ "$rank" -gt 1 ] && { [ "$rank" -gt "$keep_count" ] || [ $(($2 - ${taken:-0})) -gt "$keep_seconds" ]; }; then',
@@ -192,16 +194,17 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         '  log "backup $id from server $me: zxid $zxid, $count znodes, $size bytes, sha256 $sha, ${took} s"',
         '  echo "$id"',
         "}",
-        'newest() { ls -1d "$dir"/2*/ 2>/dev/null | sort -r | head -n 1; }',
+        // `metric NAME TYPE VALUE`, and a field of the newest backup's manifest (0 before the first one).
+        'metric() { printf \'# TYPE %s %s\\n%s %s\\n\' "$1" "$2" "$1" "$3"; }',
+        `newest_field() { manifest_field "$(backups_newest_first "$dir" | head -n 1)${MANIFEST_FILE_NAME}" "$1" 2>/dev/null | grep . || echo 0; }`,
         "metrics() {",
-        `  local n m; n="$(newest)"; m="\${n}${MANIFEST_FILE_NAME}"`,
-        `  printf '# TYPE ${M.lastSuccess} gauge\\n${M.lastSuccess} %s\\n' "$(manifest_field "$m" takenAtEpoch 2>/dev/null | grep . || echo 0)"`,
-        `  printf '# TYPE ${M.lastDuration} gauge\\n${M.lastDuration} %s\\n' "$(manifest_field "$m" durationSeconds 2>/dev/null | grep . || echo 0)"`,
-        `  printf '# TYPE ${M.lastSize} gauge\\n${M.lastSize} %s\\n' "$(manifest_field "$m" sizeBytes 2>/dev/null | grep . || echo 0)"`,
-        `  printf '# TYPE ${M.lastZnodes} gauge\\n${M.lastZnodes} %s\\n' "$(manifest_field "$m" znodeCount 2>/dev/null | grep . || echo 0)"`,
-        `  printf '# TYPE ${M.kept} gauge\\n${M.kept} %s\\n' "$(ls -1d "$dir"/2*/ 2>/dev/null | wc -l)"`,
-        `  printf '# TYPE ${M.failures} counter\\n${M.failures} %s\\n' "$(cat "$failures_file" 2>/dev/null || echo 0)"`,
-        `  printf '# TYPE ${M.paused} gauge\\n${M.paused} %s\\n' "$([ -e "$dir/${PAUSE_FILE_NAME}" ] && echo 1 || echo 0)"`,
+        `  metric ${M.lastSuccess} gauge "$(newest_field takenAtEpoch)"`,
+        `  metric ${M.lastDuration} gauge "$(newest_field durationSeconds)"`,
+        `  metric ${M.lastSize} gauge "$(newest_field sizeBytes)"`,
+        `  metric ${M.lastZnodes} gauge "$(newest_field znodeCount)"`,
+        `  metric ${M.kept} gauge "$(backups_newest_first "$dir" | wc -l)"`,
+        `  metric ${M.failures} counter "$(cat "$failures_file" 2>/dev/null || echo 0)"`,
+        `  metric ${M.paused} gauge "$([ -e "$dir/${PAUSE_FILE_NAME}" ] && echo 1 || echo 0)"`,
         "}",
         // One scrape at a time is enough for Prometheus; the answer is rendered once a request has come in.
         "serve_metrics() {",
@@ -242,7 +245,7 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         "  run) run;;",
         "  now) take;;",
         '  choose) choose || { echo "backup-agent[$me]: no server serves" >&2; exit 1; };;',
-        `  list) for d in $(ls -1d "$dir"/2*/ 2>/dev/null | sort -r); do m="\${d}${MANIFEST_FILE_NAME}"; echo "$(manifest_field "$m" id) zxid $(manifest_field "$m" zxid), $(manifest_field "$m" znodeCount) znodes, $(manifest_field "$m" sizeBytes) bytes, from server $(manifest_field "$m" serverId)"; done;;`,
+        `  list) for d in $(backups_newest_first "$dir"); do m="\${d}${MANIFEST_FILE_NAME}"; echo "$(manifest_field "$m" id) zxid $(manifest_field "$m" zxid), $(manifest_field "$m" znodeCount) znodes, $(manifest_field "$m" sizeBytes) bytes, from server $(manifest_field "$m" serverId)"; done;;`,
         '  *) echo "usage: backup-agent.sh run|now|choose|list" >&2; exit 64;;',
         "esac",
         "",

@@ -21,6 +21,7 @@ import {
     waitFor,
 } from "../../testkit/harness";
 import { Client, SequentialWriter, children, connect, exists } from "../../testkit/zk";
+import { BACKUP_ID_PATTERN } from "../../components/backup/schema";
 import { aclOf, connectAs } from "./zkAuth";
 import { AFTER, EPHEMERAL, checkBulk, p99GapMs, sequenceNumbers, writeAfter, writeBulk, writeEphemerals } from "./backupData";
 
@@ -43,7 +44,6 @@ const SERVERS = Array.from({ length: SIZE }, (_, i) => `zk-${STACK}-${i + 1}`);
 const AGENT = `${SERVERS[0]}-backup`;
 const BACKUPS_VOLUME = `zk-${STACK}-backups`;
 const LOCAL_IMAGE = "zkpd.local/zookeeper:3.9.4";
-const BACKUP_ID = /^\d{8}T\d{6}Z-0x[0-9a-f]+$/;
 
 /** The logs of every backup agent (they report on stderr), together. */
 async function agentLogs(): Promise<string> {
@@ -89,13 +89,9 @@ function backupScript(...args: string[]): Promise<{ exitCode: number; output: st
 }
 
 async function backupNow(): Promise<{ exitCode: number; output: string; id: string }> {
-    const result = await runToExit("bash", [path.join(repoRoot, "scripts", "backup.sh"), STACK], {
-        cwd: repoRoot,
-        env: process.env,
-        timeoutMs: 120000,
-    });
+    const result = await backupScript();
     // stdout (the id, last) and stderr (the agent's report) come together here.
-    const ids = result.output.split("\n").filter((line) => BACKUP_ID.test(line));
+    const ids = result.output.split("\n").filter((line) => BACKUP_ID_PATTERN.test(line));
     return { ...result, id: ids[ids.length - 1] ?? "" };
 }
 
@@ -288,7 +284,7 @@ describe("round trip: backup under load, destroy, restore", () => {
         expect(result.exitCode).toBe(0);
         backupId = result.id;
         firstSeq = load.acknowledged[0];
-        expect(backupId).toMatch(BACKUP_ID);
+        expect(backupId).toMatch(BACKUP_ID_PATTERN);
         report.backupOutput = result.output.split("\n").find((l) => l.includes("znodes")) ?? "";
         report.writesAcknowledged = String(load.acknowledged.length);
         await writeAfter(client, AFTER_COUNT);
