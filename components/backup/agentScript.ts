@@ -138,7 +138,11 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         "  exec 3<&-",
         "}",
         'header() { printf \'%s\' "$http_headers" | sed -n "s/^$1: *//Ip" | head -n 1; }',
-        'error_of() { sed -n \'s/.*"error" *: *"\\([^"]*\\)".*/\\1/p\' "$1" | head -n 1 | grep . || head -c 200 "$1"; }',
+        // ZooKeeper's JSON answer: its "error" text, nothing when it is null (a 429 says no more), else the body's start.
+        "error_of() {",
+        '  if grep -q \'"error" *: *null\' "$1"; then return 0; fi',
+        '  sed -n \'s/.*"error" *: *"\\([^"]*\\)".*/\\1/p\' "$1" | head -n 1 | grep . || head -c 200 "$1"',
+        "}",
         // Reading the whole snapshot checks its checksum first; the count line follows. Niced, as the
         // hashing is: the servers' requests come first on a busy host.
         "znode_count() {",
@@ -166,9 +170,9 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         '  if [ "$http_status" != 200 ]; then',
         '    local why; why="$(error_of "$stage/snapshot")"; rm -rf "$stage"',
         '    case "$http_status" in',
-        '      401|403) refuse "the snapshot command refused the superuser (HTTP $http_status): $why";;',
-        '      429) refuse "the snapshot command is rate-limited (HTTP 429, admin.snapshot.intervalInMS): $why; try again later";;',
-        '      *) refuse "the snapshot command failed (HTTP $http_status): $why";;',
+        '      401|403) refuse "the snapshot command refused the superuser (HTTP $http_status)${why:+: $why}";;',
+        '      429) refuse "the snapshot command is rate-limited (HTTP 429: a server allows one snapshot every half interval)${why:+: $why}; try again later";;',
+        '      *) refuse "the snapshot command failed (HTTP $http_status)${why:+: $why}";;',
         "    esac",
         "    return 1",
         "  fi",

@@ -81,8 +81,8 @@ export interface ZooCfgSettings extends ZooCfgOptions {
      */
     readonly quorumSasl?: boolean;
     /**
-     * Milliseconds between snapshots the AdminServer allows (`admin.snapshot.intervalInMS`): set by
-     * an ensemble with backups, whose agents are its only users. Unset, the AdminServer is off.
+     * Milliseconds between snapshots the AdminServer allows (see renderAdminRateLimiterInterval): set
+     * by an ensemble with backups, whose agents are its only users. Unset, the AdminServer is off.
      */
     readonly backupSnapshotIntervalMs?: number;
 }
@@ -139,6 +139,23 @@ export function renderZooCfg(input: ZooCfgSettings): string {
  * `snapshot` command. Then it listens on 127.0.0.1 only, which only a container in the server's
  * network namespace reaches, and `restore` stays off (restores seed new volumes instead).
  */
+/** The zoo.cfg key of the AdminServer's rate limit (ZooKeeper reads it as `zookeeper.admin.rateLimiterIntervalInMS`). */
+export const ADMIN_RATE_LIMITER_KEY = "admin.rateLimiterIntervalInMS";
+/** ZooKeeper parses the rate limit with Integer.parseInt: a larger value breaks the AdminServer. */
+const MAX_RATE_LIMITER_VALUE = 2 ** 31 - 1;
+
+/**
+ * The value of ADMIN_RATE_LIMITER_KEY for one snapshot every `intervalMs`. ZooKeeper 3.9.4 hands
+ * the value to its RateLimiter in microseconds, not the milliseconds its name says (its default,
+ * 300000, limits snapshots to one per 300 ms, not per 5 minutes; `admin.snapshot.intervalInMS` does
+ * not exist). So the value is the milliseconds times 1000, at most 2^31-1 (one per 35.8 minutes).
+ * The backup e2e checks the resulting limit against a real server: a change of ZooKeeper's unit
+ * fails it.
+ */
+export function renderAdminRateLimiterInterval(intervalMs: number): number {
+    return Math.min(MAX_RATE_LIMITER_VALUE, intervalMs * 1000);
+}
+
 function renderAdminServerLines(snapshotIntervalMs: number | undefined): string[] {
     if (snapshotIntervalMs === undefined) {
         return ["admin.enableServer=false"];
@@ -147,7 +164,7 @@ function renderAdminServerLines(snapshotIntervalMs: number | undefined): string[
         "admin.enableServer=true",
         "admin.serverAddress=127.0.0.1",
         `admin.serverPort=${ADMIN_SERVER_PORT}`,
-        `admin.snapshot.intervalInMS=${snapshotIntervalMs}`,
+        `${ADMIN_RATE_LIMITER_KEY}=${renderAdminRateLimiterInterval(snapshotIntervalMs)}`,
         "admin.restore.enabled=false",
     ];
 }

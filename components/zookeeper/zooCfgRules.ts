@@ -56,7 +56,7 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
     // The AdminServer serves the backup agent only (see renderZooCfg).
     "admin.serverAddress",
     "admin.serverPort",
-    "admin.snapshot.intervalInMS",
+    "admin.rateLimiterIntervalInMS",
     "admin.restore.enabled",
     "metricsProvider.className",
     "metricsProvider.httpPort",

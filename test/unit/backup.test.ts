@@ -18,7 +18,7 @@ import { checkRestoreVerdict, computeSnapshotIntervalMs } from "../../components
 import { RESTORE_SOURCE_DIR, parseMaxAgeSeconds } from "../../components/backup/schema";
 import { renderRestoreCheckScript } from "../../components/backup/restoreScripts";
 import { manifestFieldFunction } from "../../components/backup/shell";
-import { renderZooCfg } from "../../components/zookeeper/zooCfg";
+import { renderAdminRateLimiterInterval, renderZooCfg } from "../../components/zookeeper/zooCfg";
 import { parseStackConfig } from "../../stacks/config";
 import { argumentProblems } from "../../testkit/argumentProblems";
 import { buildEnsemble } from "./ensembleBuild";
@@ -96,9 +96,17 @@ describe("zoo.cfg", () => {
             "admin.enableServer=true",
             "admin.serverAddress=127.0.0.1",
             "admin.serverPort=8080",
-            "admin.snapshot.intervalInMS=5000",
+            // Microseconds: ZooKeeper 3.9.4 reads the value in that unit whatever its name says.
+            "admin.rateLimiterIntervalInMS=5000000",
             "admin.restore.enabled=false",
         ]);
+    });
+
+    it("caps the rate limit where ZooKeeper's int parse would break the AdminServer", () => {
+        expect(renderAdminRateLimiterInterval(5000)).toBe(5000000);
+        expect(renderAdminRateLimiterInterval(2147483)).toBe(2147483000);
+        // A 7-day schedule: half an interval is 302,400 s; a server still allows one every 35.8 minutes.
+        expect(renderAdminRateLimiterInterval(302400000)).toBe(2147483647);
     });
 
     it("refuses extraConfig that would move or open the AdminServer", () => {

@@ -1,10 +1,10 @@
 /**
- * The data the backup e2e writes and reads back: znodes of varied sizes, some with their own ACL,
+ * The data the backup e2e and the backup bench write and read back: znodes of varied sizes, some with their own ACL,
  * ephemeral nodes, and the checks that a restored ensemble holds exactly what a backup held.
  */
 import { createHash } from "crypto";
 import * as zookeeper from "node-zookeeper-client";
-import { Client, children, mkdirp } from "../../testkit/zk";
+import { Client, children, mkdirp } from "./zk";
 
 /** Parent of the bulk znodes, and of the ones written after the backup. */
 export const BULK = "/bk";
@@ -122,11 +122,14 @@ export async function sequenceNumbers(client: Client, prefix: string): Promise<n
     return (await children(client, prefix)).map((name) => Number(name.replace(/^w-/, ""))).sort((a, b) => a - b);
 }
 
-/** 99th percentile of the gaps between consecutive acknowledgements, in ms. */
-export function p99GapMs(ackTimes: readonly number[]): number {
-    const gaps = ackTimes
-        .slice(1)
-        .map((t, i) => t - ackTimes[i])
-        .sort((a, b) => a - b);
-    return gaps.length === 0 ? 0 : gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * 0.99))];
+/** Gaps between consecutive acknowledgements that both fall inside [from, to), in ms. */
+export function gapsWithin(ackTimes: readonly number[], from: number, to: number): number[] {
+    const inside = ackTimes.filter((t) => t >= from && t < to);
+    return inside.slice(1).map((t, i) => t - inside[i]);
+}
+
+/** The 99th percentile (nearest rank) of some gaps, in ms; 0 for none. */
+export function p99Ms(gaps: readonly number[]): number {
+    const sorted = [...gaps].sort((a, b) => a - b);
+    return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
 }
