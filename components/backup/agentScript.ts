@@ -23,6 +23,7 @@ import { serverEntrySchema } from "../zookeeper/schema";
 import { renderSrvrQuery } from "../zookeeper/zooCfg";
 import {
     ADMIN_SERVER_PORT,
+    backupArgsShape,
     AGENT_BACKUPS_DIR,
     BACKUP_METRICS,
     BACKUP_METRICS_PORT,
@@ -42,6 +43,8 @@ export interface BackupAgentSettings {
     intervalSeconds: number;
     keepCount: number;
     maxAgeSeconds: number;
+    /** The agent container's memory limit: the snapshot check's heap is taken from it. */
+    memoryMb: number;
 }
 
 const agentSettingsSchema = z.strictObject({
@@ -51,7 +54,16 @@ const agentSettingsSchema = z.strictObject({
     intervalSeconds: integer(10, 604800, "must be 10..604800"),
     keepCount: integer(1, 1000, "must be 1..1000"),
     maxAgeSeconds: integer(1, 1e9, "must be a positive number of seconds"),
+    memoryMb: backupArgsShape.memoryMb,
 });
+
+/** What the snapshot check's JVM leaves to the rest of the agent (its own non-heap, bash, nc): MB. */
+const AGENT_NON_HEAP_MB = 96;
+
+/** The heap of the snapshot check, which loads the whole tree: the agent's memory less its other needs. */
+export function checkHeapMb(memoryMb: number): number {
+    return memoryMb - AGENT_NON_HEAP_MB;
+}
 
 /** On the backups volume, it holds the schedule (scripts/backup.sh pause and resume); on-demand backups still run. */
 export const PAUSE_FILE_NAME = ".paused";
@@ -102,6 +114,7 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
             min_version: MIN_BACKUP_ZOOKEEPER_VERSION,
             dir,
             failures_file: "/tmp/backup-failures",
+            check_heap_mb: String(checkHeapMb(settings.memoryMb)),
         }),
         `source ${SUPER_AUTH_FILE}`,
         'log() { echo "backup-agent[$me]: $*" >&2; }',
@@ -147,7 +160,8 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         // hashing is: the servers' requests come first on a busy host.
         "znode_count() {",
         '  local lib; lib="$(dirname "$(command -v zkServer.sh)")/../lib"',
-        `  nice -n 10 java ${ZKCLI_JVM_FLAGS} -Xmx128m -cp "$lib/*" org.apache.zookeeper.server.SnapshotFormatter "$1" 2>/dev/null | sed -n 's/^ZNode Details (count=\\([0-9]*\\)).*/\\1/p' | head -n 1 | grep .`,
+        // The whole tree is loaded: the heap is what the agent's memory limit leaves (renderBackupAgentScript).
+        `  nice -n 10 java ${ZKCLI_JVM_FLAGS} -Xmx\${check_heap_mb}m -cp "$lib/*" org.apache.zookeeper.server.SnapshotFormatter "$1" 2>"$1.err" | sed -n 's/^ZNode Details (count=\\([0-9]*\\)).*/\\1/p' | head -n 1 | grep .`,
         "}",
         // One backup at a time across the ensemble's agents (they share the volume); the subshell releases the lock.
         "take() {",
@@ -179,7 +193,8 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         '  zxid="$(header last_zxid)"; size="$(header snapshot_size)"; actual="$(stat -c %s "$stage/snapshot")"',
         '  [[ "$zxid" =~ ^0x[0-9a-f]+$ ]] || { rm -rf "$stage"; refuse "the snapshot came without a last_zxid header"; return 1; }',
         '  [ "$actual" = "$size" ] || { rm -rf "$stage"; refuse "the snapshot is truncated: $actual of $size bytes"; return 1; }',
-        '  count="$(znode_count "$stage/snapshot")" || { rm -rf "$stage"; refuse "the snapshot does not read back (checksum or format)"; return 1; }',
+        '  count="$(znode_count "$stage/snapshot")" || { local err; err="$(grep -v "^\\s*at " "$stage/snapshot.err" | tail -n 1)"; rm -rf "$stage"; refuse "the snapshot does not read back (checksum, format or the agent\'s memory: backup.memoryMb)${err:+: $err}"; return 1; }',
+        '  rm -f "$stage/snapshot.err"',
         '  sha="$(nice -n 10 sha256sum "$stage/snapshot" | cut -d" " -f1)"',
         '  file="snapshot.${zxid#0x}"; mv "$stage/snapshot" "$stage/$file"',
         '  id="$(date -u +%Y%m%dT%H%M%SZ)-$zxid"',

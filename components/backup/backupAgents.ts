@@ -144,6 +144,7 @@ export function createBackupAgents(
                             intervalSeconds: settings.intervalSeconds,
                             keepCount: settings.keepCount,
                             maxAgeSeconds: parseMaxAgeSeconds(settings.maxAge),
+                            memoryMb: settings.memoryMb,
                         }),
                     },
                     ...ensemble.superAuth,

@@ -117,7 +117,15 @@ describe("zoo.cfg", () => {
 });
 
 describe("the agent", () => {
-    const settings = { serverId: 2, servers: SERVERS, namePrefix: "zk-dev", intervalSeconds: 10, keepCount: 3, maxAgeSeconds: 3600 };
+    const settings = {
+        serverId: 2,
+        servers: SERVERS,
+        namePrefix: "zk-dev",
+        intervalSeconds: 10,
+        keepCount: 3,
+        maxAgeSeconds: 3600,
+        memoryMb: 256,
+    };
 
     it("knows its server, every member and the schedule, and reads the superuser from its secret file only", () => {
         const script = renderBackupAgentScript(settings);
@@ -128,6 +136,8 @@ describe("the agent", () => {
                 "interval=10",
                 "keep_count=3",
                 "keep_seconds=3600",
+                // The snapshot check loads the whole tree: its heap is the agent's memory less 96 MB.
+                "check_heap_mb=160",
             ]),
         );
         expect(script).toContain("source /run/secrets/zookeeper_super");

@@ -64,6 +64,7 @@ class AgentSandbox {
             intervalSeconds: 10,
             keepCount: 3,
             maxAgeSeconds: 3600,
+            memoryMb: 256,
         })
             .replace(path.dirname(SUPER_AUTH_FILE) + "/", `${this.dir}/secrets/`)
             .replace(`\ndir=${AGENT_BACKUPS_DIR}\n`, `\ndir=${this.dir}/data\n`)
