@@ -42,6 +42,7 @@ export default tseslint.config(
                     "./test/unit/tsconfig.json",
                     "./test/e2e/tsconfig.json",
                     "./test/upgrade/tsconfig.json",
+                    "./test/multihost/tsconfig.json",
                     "./bench/tsconfig.json",
                     "./previewComment/tsconfig.json",
                     "./policy/tsconfig.json",

@@ -1,0 +1,87 @@
+# Shared by scripts/multihost/setup.sh, teardown.sh and check-route.sh: the simulated hosts' names,
+# addresses and the traffic safety rules (../shared/research/multi-host-here.md, "Safety first").
+#
+# Topology: each host is a network namespace with its own dockerd; all of them and the root
+# namespace hang off one bridge that lives in a hub namespace (not in the root namespace, whose
+# FORWARD policy and bridge netfilter belong to the default daemon).
+#
+#   root ns  -- veth zkmh-root 10.213.0.1/24 --+
+#                                               hub ns zkmh-hub: bridge br0 10.213.0.254/24
+#   host ns zkmh-h1  eth0 10.213.0.11/24 -------+
+#   host ns zkmh-hN  eth0 10.213.0.(10+N)/24 ---+
+#
+# Every test subnet lies outside Docker's default pools (172.17-31.0.0/16, 192.168.0.0/16) and has
+# an `unreachable` route in the root namespace, so a packet to one of them never takes the default
+# route off the machine: the link (10.213.0.0/24 of 10.213.0.0/16), the swarm's overlay pool and
+# the hosts' docker bridges (10.215.N.0/24) and their other local networks (10.216.0.0/16).
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this file
+
+MH_PREFIX=zkmh
+MH_HUB="${MH_PREFIX}-hub"
+MH_ROOT_LINK="${MH_PREFIX}-root"
+MH_STATE_DIR="/run/${MH_PREFIX}"
+MH_LINK_NET=10.213.0.0/16
+MH_LINK_PREFIX=10.213.0
+MH_ROOT_ADDR="${MH_LINK_PREFIX}.1"
+MH_HUB_ADDR="${MH_LINK_PREFIX}.254"
+MH_OVERLAY_POOL=10.214.0.0/16
+MH_BRIDGE_NET=10.215.0.0/16
+# The local networks each daemon makes itself (docker_gwbridge, user bridges): 10.216.(16N).0/20.
+MH_LOCAL_POOLS=10.216.0.0/16
+MH_SAFETY_NETS=("$MH_LINK_NET" "$MH_OVERLAY_POOL" "$MH_BRIDGE_NET" "$MH_LOCAL_POOLS")
+# Hosts 1..9: two-digit last octets keep the names and addresses in step.
+MH_MAX_HOSTS=9
+
+mh_say() { echo "multihost: $*" >&2; }
+mh_die() { echo "multihost: error: $*" >&2; exit 1; }
+
+mh_host() { echo "${MH_PREFIX}-h$1"; }
+mh_host_addr() { echo "${MH_LINK_PREFIX}.$((10 + $1))"; }
+mh_bridge_cidr() { echo "10.215.$1.1/24"; }
+mh_local_pool() { echo "10.216.$((16 * $1)).0/20"; }
+mh_socket() { echo "/run/$(mh_host "$1")/docker.sock"; }
+mh_data_root() { echo "/var/lib/$(mh_host "$1")-docker"; }
+mh_exec_root() { echo "/run/$(mh_host "$1")-exec"; }
+mh_pidfile() { echo "/run/$(mh_host "$1")/dockerd.pid"; }
+mh_log() { echo "$MH_STATE_DIR/$(mh_host "$1").log"; }
+# The docker CLI against host i.
+mh_docker() { local i="$1"; shift; docker -H "unix://$(mh_socket "$i")" "$@"; }
+
+mh_hosts_count() {
+  local n="${1:-3}"
+  [[ "$n" =~ ^[1-9]$ ]] || mh_die "the number of hosts '$n' is not allowed: use 1..$MH_MAX_HOSTS"
+  echo "$n"
+}
+
+# The hosts recorded by setup (teardown works from this, never from a guess).
+mh_recorded_hosts() { cat "$MH_STATE_DIR/hosts" 2>/dev/null || echo 0; }
+
+# Before anything is addressed: an unreachable route under every test subnet, in the root namespace.
+mh_ensure_safety_routes() {
+  local net existing
+  for net in "${MH_SAFETY_NETS[@]}"; do
+    existing="$(ip route show "$net")"
+    if [[ "$existing" == unreachable* ]]; then continue; fi
+    [[ -z "$existing" ]] || mh_die "the root namespace already routes $net ($existing): refusing to take it over"
+    ip route add unreachable "$net"
+  done
+}
+
+# `mh_check_local ADDR`: the root namespace may address ADDR only over the hosts' link; anything
+# else (a gateway, the default route) is refused before a packet leaves.
+mh_check_local() {
+  local addr="$1" route
+  route="$(ip route get "$addr" 2>&1 | head -n 1)" || true
+  case "$route" in
+    *" via "*) mh_die "$addr would leave through a gateway ($route): refusing to send to it" ;;
+    *"dev $MH_ROOT_LINK "*) return 0 ;;
+    *) mh_die "$addr is not on the simulated hosts' link ($route): refusing to send to it" ;;
+  esac
+}
+
+# A process id from a pid file, if that process still runs.
+mh_live_pid() {
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
