@@ -11,10 +11,12 @@
  *   5. program construction (mocks) and preview time at 3, 5, 7, 9 servers, with a linear fit
  *   6. resize 3 -> 5 -> 3 seen by a writer: `pulumi up` with the new size vs stopping every server
  *      and starting them all with the new static list
+ *   7. write p99 while `scripts/backup.sh` takes a backup vs the same writer just before it
  *
  * Writes bench/results/<date>.json, <date>.md and SVG charts. Counts come from the environment:
  * BENCH_QUICK=1 (smoke run), BENCH_COLD_REPS, BENCH_PREVIEW_REPS, BENCH_KILLS, BENCH_CELL_SECONDS,
- * BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS, BENCH_RESIZE_REPS, BENCH_ONLY=cold,preview,failover,load,scale,resize.
+ * BENCH_CONSTRUCT_REPS, BENCH_SCALE_PREVIEW_REPS, BENCH_RESIZE_REPS, BENCH_BACKUP_REPS,
+ * BENCH_ONLY=cold,preview,failover,load,scale,resize,backup.
  * BENCH_RENDER_ONLY=bench/results/<date>.json only re-renders that run's report and charts.
  */
 import * as fs from "fs";
@@ -32,6 +34,7 @@ import { LinearFit, linearFit, median, percentile, round } from "./lib/stats";
 import { barChartSvg, lineChartSvg } from "./lib/svg";
 import { renderReport } from "./lib/report";
 import { ResizeResults, ResizeSample, StaticListEnsemble, reconfigResize, summarizeResize } from "./lib/resize";
+import { BackupResults, measureBackupLatency } from "./lib/backup";
 
 // ---------------------------------------------------------------- settings
 
@@ -51,7 +54,8 @@ export const settings = {
     scalePreviewReps: count("BENCH_SCALE_PREVIEW_REPS", 5, 1),
     scaleSizes: [3, 5, 7, 9],
     resizeReps: count("BENCH_RESIZE_REPS", 1, 1),
-    only: (process.env.BENCH_ONLY ?? "cold,preview,failover,load,scale,resize").split(",").map((s) => s.trim()),
+    backupReps: count("BENCH_BACKUP_REPS", 6, 2),
+    only: (process.env.BENCH_ONLY ?? "cold,preview,failover,load,scale,resize,backup").split(",").map((s) => s.trim()),
 };
 
 export const TARGETS = {
@@ -65,6 +69,8 @@ export const TARGETS = {
     resizeGapLeaderStaysMs: 1000,
     resizeGapLeaderLeavesMs: 2000,
     resizeRatio: 0.1,
+    backupP99Ratio: 2,
+    backupP99IncreaseMs: 100,
 };
 
 const IMAGES = {
@@ -298,6 +304,7 @@ export interface Results {
         met: boolean;
     };
     resize?: ResizeResults;
+    backup?: BackupResults;
     errors: string[];
     /** node-zookeeper-client protocol errors absorbed during the run (see the uncaughtException handler). */
     zkClientErrorsAbsorbed?: number;
@@ -611,6 +618,27 @@ async function resizeFigure(results: Results, pd: PulumiDir): Promise<void> {
     }
 }
 
+/** Backups enabled on the bench stack (a short interval: the snapshot rate limit is half of it), measured, disabled again. */
+async function backupFigure(results: Results, pd: PulumiDir): Promise<void> {
+    const up = async (what: string) =>
+        must(`pulumi up (${what})`, await pulumi(pd, ["up", "--yes", "--skip-preview", "--stack", STACK, "--suppress-progress"]));
+    for (const [key, value] of [
+        ["backup.enabled", "true"],
+        ["backup.intervalSeconds", "10"],
+    ]) {
+        must(`config set ${key}`, await pulumi(pd, ["config", "set", "--path", key, value, "--stack", STACK]));
+    }
+    try {
+        await up("backups enabled");
+        const ensemble = deployedEnsemble(`zk-${STACK}`, 3, PORTS.bench.zkClient);
+        await waitServing(ensemble);
+        results.backup = await measureBackupLatency(STACK, ensemble, settings.backupReps, TARGETS, log);
+    } finally {
+        must("config rm backup", await pulumi(pd, ["config", "rm", "backup", "--stack", STACK]));
+        await up("backups disabled");
+    }
+}
+
 // ---------------------------------------------------------------- main
 
 async function cleanupLeftovers(): Promise<void> {
@@ -723,6 +751,7 @@ async function main(): Promise<void> {
         if (settings.only.includes("load")) await loadAndAvailability(results, sameInspected);
         if (settings.only.includes("failover")) await failover(results, componentJvmFlags);
         if (settings.only.includes("resize")) await resizeFigure(results, pd);
+        if (settings.only.includes("backup")) await backupFigure(results, pd);
         if (settings.only.includes("scale")) await scaling(results, pd);
         await finalize();
     } catch (err) {

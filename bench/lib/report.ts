@@ -4,6 +4,7 @@
  */
 import type { Results } from "../run";
 import { medianGap, resizeSection } from "./resize";
+import { backupSection, backupTargetsMet, sampleRatio } from "./backup";
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const msf = (ms: number) => `${Math.round(ms)} ms`;
@@ -35,7 +36,7 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
     out.push(
         `Counts: ${r.settings.coldReps} cold starts each, ${r.settings.previewReps} previews each, ${r.settings.kills} leader kills each, ` +
             `${r.settings.cellSeconds} s per load cell, ${r.settings.constructReps} constructions and ${r.settings.scalePreviewReps} previews per size, ` +
-            `${r.settings.resizeReps ?? 0} resize rounds (3 → 5 → 3) each. Sections run: ${(r.settings.only ?? []).join(", ")}.`,
+            `${r.settings.resizeReps ?? 0} resize rounds (3 → 5 → 3) each, ${r.settings.backupReps ?? 0} backups. Sections run: ${(r.settings.only ?? []).join(", ")}.`,
     );
     out.push("");
     if (r.errors.length) {
@@ -110,6 +111,12 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
                 )} | pulumi up, worst ${msf(worst)} | ${Object.values(z.ratios).join(" / ")}× | ≤ ${t.resizeRatio}×, ≤ ${t.resizeGapLeaderStaysMs} ms (${t.resizeGapLeaderLeavesMs} ms leader removed) | ${yes(z.met.ratio && z.met.gaps && z.met.noLoss)} |`,
         );
     }
+    if (r.backup) {
+        const b = r.backup;
+        out.push(
+            `| 7. write p99 during a backup, worst of ${b.samples.length} | quiet ${msf(b.pooledQuietP99Ms)} (pooled) | during ${msf(b.pooledBackupP99Ms)} (pooled) | worst ${Math.max(...b.samples.map(sampleRatio))}× | ≤ ${t.backupP99Ratio}×, ≤ +${t.backupP99IncreaseMs} ms each | ${yes(backupTargetsMet(b.samples, t))} |`,
+        );
+    }
     out.push("");
     for (const c of charts) {
         out.push(`![${c}](${c})`);
@@ -123,6 +130,7 @@ export function renderReport(r: Results, charts: string[], gapThresholdMs: numbe
     if (r.availability) availabilitySection(r, out, gapThresholdMs);
     if (r.scaling) scalingSection(r, out);
     if (r.resize) resizeSection(r.resize, t, out);
+    if (r.backup) backupSection(r.backup, t, out);
     return out.join("\n") + "\n";
 }
 
