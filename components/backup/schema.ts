@@ -57,6 +57,8 @@ export type BackupSettings = z.output<typeof backupArgsSchema>;
  * it has no per-command allowlist, so only a container in the server's network namespace reaches it.
  */
 export const ADMIN_SERVER_PORT = 8080;
+/** The zoo.cfg key of the AdminServer's rate limit (ZooKeeper reads it as `zookeeper.admin.rateLimiterIntervalInMS`; see renderAdminRateLimiterInterval). */
+export const ADMIN_RATE_LIMITER_KEY = "admin.rateLimiterIntervalInMS";
 /** The agent's Prometheus endpoint, on the server's network namespace (the agent shares it). */
 export const BACKUP_METRICS_PORT = 7010;
 /** Oldest ZooKeeper whose snapshot command checks its permission right (CVE-2025-58457). */

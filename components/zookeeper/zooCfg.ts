@@ -1,4 +1,4 @@
-import { ADMIN_SERVER_PORT } from "../backup/schema";
+import { ADMIN_RATE_LIMITER_KEY, ADMIN_SERVER_PORT } from "../backup/schema";
 import { parseArgs } from "../shared/contract";
 import { zooCfgSettingsSchema } from "./schema";
 import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
@@ -134,13 +134,6 @@ export function renderZooCfg(input: ZooCfgSettings): string {
     return lines.join("\n") + "\n";
 }
 
-/**
- * The AdminServer (Jetty) has no per-command allowlist: off, unless the backup agents need its
- * `snapshot` command. Then it listens on 127.0.0.1 only, which only a container in the server's
- * network namespace reaches, and `restore` stays off (restores seed new volumes instead).
- */
-/** The zoo.cfg key of the AdminServer's rate limit (ZooKeeper reads it as `zookeeper.admin.rateLimiterIntervalInMS`). */
-export const ADMIN_RATE_LIMITER_KEY = "admin.rateLimiterIntervalInMS";
 /** ZooKeeper parses the rate limit with Integer.parseInt: a larger value breaks the AdminServer. */
 const MAX_RATE_LIMITER_VALUE = 2 ** 31 - 1;
 
@@ -156,6 +149,11 @@ export function renderAdminRateLimiterInterval(intervalMs: number): number {
     return Math.min(MAX_RATE_LIMITER_VALUE, intervalMs * 1000);
 }
 
+/**
+ * The AdminServer (Jetty) has no per-command allowlist: off, unless the backup agents need its
+ * `snapshot` command. Then it listens on 127.0.0.1 only, which only a container in the server's
+ * network namespace reaches, and `restore` stays off (restores seed new volumes instead).
+ */
 function renderAdminServerLines(snapshotIntervalMs: number | undefined): string[] {
     if (snapshotIntervalMs === undefined) {
         return ["admin.enableServer=false"];

@@ -2,6 +2,7 @@
  * What zoo.cfg may contain: the four-letter words ZooKeeper knows, the keys this package manages,
  * and what makes a host name safe for zoo.cfg and the gates' shell scripts.
  */
+import { ADMIN_RATE_LIMITER_KEY } from "../backup/schema";
 import { QUORUM_SASL_ZOO_CFG } from "./zookeeperAuth";
 
 /** Four-letter-word commands ZooKeeper 3.9 knows. */
@@ -56,7 +57,7 @@ export const MANAGED_ZOO_CFG_KEYS: readonly string[] = Object.freeze([
     // The AdminServer serves the backup agent only (see renderZooCfg).
     "admin.serverAddress",
     "admin.serverPort",
-    "admin.rateLimiterIntervalInMS",
+    ADMIN_RATE_LIMITER_KEY,
     "admin.restore.enabled",
     "metricsProvider.className",
     "metricsProvider.httpPort",
