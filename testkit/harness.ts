@@ -68,6 +68,18 @@ export function backendEnv(label: string, stateDir: string): Record<string, stri
     };
 }
 
+/**
+ * A stack of a fixture program (a folder with its own Pulumi.yaml) copied into `baseDir/project`,
+ * with the repository's node_modules and a file backend in `baseDir/state`.
+ */
+export async function openFixtureStack(fixtureDir: string, stackName: string, baseDir: string): Promise<Stack> {
+    const workDir = path.join(baseDir, "project");
+    fs.cpSync(fixtureDir, workDir, { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
+    fs.mkdirSync(path.join(baseDir, "state"));
+    return LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: backendEnv(stackName, path.join(baseDir, "state")) });
+}
+
 export async function openStack(project: Project, stackName: string): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack({ stackName, workDir: project.workDir }, { envVars: project.envVars });
 }

@@ -5,18 +5,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { docker, dockerNames, repoRoot } from "../../testkit/harness";
+import { docker, dockerNames, openFixtureStack } from "../../testkit/harness";
 
 test("a one-container program goes up and down with the file backend", async () => {
-    const base = fs.mkdtempSync(path.join(os.tmpdir(), "zk-e2e-smoke-"));
-    const workDir = path.join(base, "project");
-    fs.cpSync(path.join(__dirname, "fixtures", "one-container"), workDir, { recursive: true });
-    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
-    fs.mkdirSync(path.join(base, "state"));
-    const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "smoke", workDir },
-        { envVars: { PULUMI_BACKEND_URL: `file://${path.join(base, "state")}`, PULUMI_CONFIG_PASSPHRASE: "smoke" } },
+    const stack = await openFixtureStack(
+        path.join(__dirname, "fixtures", "one-container"),
+        "smoke",
+        fs.mkdtempSync(path.join(os.tmpdir(), "zk-e2e-smoke-")),
     );
     await stack.setConfig("image", { value: "zkpd.local/debian:bookworm" });
 

@@ -7,8 +7,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { Project, copyProject, openStack, repoRoot } from "../../testkit/harness";
+import { Stack } from "@pulumi/pulumi/automation";
+import { Project, copyProject, openFixtureStack, openStack } from "../../testkit/harness";
 import { POLICY_PACK, Recorder, failureOf, plain, writeStackFile } from "./guardrails";
 
 const RULE_NAMES = [
@@ -72,21 +72,7 @@ describe("policy pack on the counter-example programs", () => {
     const table: string[] = [];
 
     beforeAll(async () => {
-        const base = tempDir("fixtures");
-        const workDir = path.join(base, "project");
-        fs.cpSync(path.join(__dirname, "fixtures", "policy-violations"), workDir, { recursive: true });
-        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
-        fs.mkdirSync(path.join(base, "state"));
-        stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: STACK, workDir },
-            {
-                envVars: {
-                    PULUMI_BACKEND_URL: `file://${path.join(base, "state")}`,
-                    PULUMI_CONFIG_PASSPHRASE: "policy-fixtures",
-                    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-                },
-            },
-        );
+        stack = await openFixtureStack(path.join(__dirname, "fixtures", "policy-violations"), STACK, tempDir("fixtures"));
         await stack.setConfig("literal", { value: LITERAL });
     });
 

@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { backendEnv, repoRoot, runToExit } from "../../testkit/harness";
+import { Stack } from "@pulumi/pulumi/automation";
+import { openFixtureStack, repoRoot, runToExit } from "../../testkit/harness";
 
 const STACK = "mhsmoke";
 const IMAGE = "zkpd.local/zookeeper:3.9.4";
@@ -35,14 +35,7 @@ beforeAll(async () => {
     });
     if (setup.exitCode !== 0) throw new Error(`setup.sh 1 failed: ${setup.output}`);
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "zk-mh-smoke-"));
-    const workDir = path.join(base, "project");
-    fs.cpSync(path.join(__dirname, "fixtures", "swarm-service"), workDir, { recursive: true });
-    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
-    fs.mkdirSync(path.join(base, "state"));
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: STACK, workDir },
-        { envVars: backendEnv(STACK, path.join(base, "state")) },
-    );
+    stack = await openFixtureStack(path.join(__dirname, "fixtures", "swarm-service"), STACK, base);
     await stack.setAllConfig({ host: { value: SOCKET }, image: { value: IMAGE } });
 }, 600000);
 
