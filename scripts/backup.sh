@@ -86,13 +86,13 @@ case "$action" in
     ;;
   pause)
     [[ $# -eq 2 ]] || usage
-    # Taking the lock waits for a backup in progress: none runs once this returns.
-    docker exec "$any_agent" bash -c 'touch /data/.paused && exec 9>/data/.lock && flock -w 300 9'
+    # Returns once no backup runs.
+    docker exec "$any_agent" bash "$agent_script" pause
     echo "scheduled backups of $ensemble are paused (zookeeper_backup_schedule_paused is 1); resume with: bash scripts/backup.sh $env resume" >&2
     ;;
   resume)
     [[ $# -eq 2 ]] || usage
-    docker exec "$any_agent" rm -f /data/.paused
+    docker exec "$any_agent" bash "$agent_script" resume
     echo "scheduled backups of $ensemble resume at the next slot" >&2
     ;;
   *)

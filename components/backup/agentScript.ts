@@ -10,6 +10,7 @@
  * - `now`: one backup from this server, at once; its id is the last line (scripts/backup.sh).
  * - `choose`: the id of the server a backup should come from.
  * - `list`: the kept backups, newest first.
+ * - `pause`, `resume`: hold or release the schedule (a file on the volume); `pause` returns once no backup runs.
  *
  * A backup is the AdminServer's streamed snapshot, checked (size, and the snapshot's own checksum
  * through ZooKeeper's SnapshotFormatter, which also counts the znodes), with a manifest, moved into
@@ -163,10 +164,11 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         // The whole tree is loaded: the heap is what the agent's memory limit leaves (renderBackupAgentScript).
         `  nice -n 10 java ${ZKCLI_JVM_FLAGS} -Xmx\${check_heap_mb}m -cp "$lib/*" org.apache.zookeeper.server.SnapshotFormatter "$1" 2>"$1.err" | sed -n 's/^ZNode Details (count=\\([0-9]*\\)).*/\\1/p' | head -n 1 | grep .`,
         "}",
-        // One backup at a time across the ensemble's agents (they share the volume); the subshell releases the lock.
+        // One backup at a time across the ensemble's agents (they share the volume): the lock on fd 9, held until the shell exits.
+        'hold_lock() { exec 9>"$dir/.lock"; flock -w 300 9; }',
         "take() {",
-        // `take scheduled` looks at the pause file again under the lock: `backup.sh pause` returns with no backup to come.
-        `  ( exec 9>"$dir/.lock"; flock -w 300 9 || { refuse "another backup has held $dir/.lock for 300 s"; exit 1; }; [ "\${1:-}" = scheduled ] && [ -e "$dir/${PAUSE_FILE_NAME}" ] && exit 0; take_locked )`,
+        // `take scheduled` looks at the pause file again under the lock: `pause` returns with no backup to come.
+        `  ( hold_lock || { refuse "another backup has held $dir/.lock for 300 s"; exit 1; }; [ "\${1:-}" = scheduled ] && [ -e "$dir/${PAUSE_FILE_NAME}" ] && exit 0; take_locked )`,
         "}",
         "take_locked() {",
         "  local t0 out version stage zxid size actual count sha file id took",
@@ -265,7 +267,10 @@ export function renderBackupAgentScript(settings: BackupAgentSettings): string {
         "  now) take;;",
         '  choose) choose || { echo "backup-agent[$me]: no server serves" >&2; exit 1; };;',
         `  list) for d in $(backups_newest_first "$dir"); do m="\${d}${MANIFEST_FILE_NAME}"; echo "$(manifest_field "$m" id) zxid $(manifest_field "$m" zxid), $(manifest_field "$m" znodeCount) znodes, $(manifest_field "$m" sizeBytes) bytes, from server $(manifest_field "$m" serverId)"; done;;`,
-        '  *) echo "usage: backup-agent.sh run|now|choose|list" >&2; exit 64;;',
+        // The schedule (scripts/backup.sh pause|resume). Taking the lock waits out a backup in progress: none runs once pause returns.
+        `  pause) touch "$dir/${PAUSE_FILE_NAME}" || exit 1; hold_lock || { echo "backup-agent[$me]: another backup has held $dir/.lock for 300 s" >&2; exit 1; };;`,
+        `  resume) rm -f "$dir/${PAUSE_FILE_NAME}";;`,
+        '  *) echo "usage: backup-agent.sh run|now|choose|list|pause|resume" >&2; exit 64;;',
         "esac",
         "",
     ].join("\n");
