@@ -13,3 +13,8 @@ export { flag, imageReference, portRange, portRangeProblems } from "./shared/fie
 export { LABEL_PREFIX, ONE_SHOT_COMPONENTS, ONE_SHOT_ROLES } from "./shared/containerConventions";
 export { LEGACY_TYPES, PACKAGE_NAME } from "./shared/typeTokens";
 export { checkEnsembleRules, ensemblePortRanges, zooKeeperEnsembleArgsShape } from "./zookeeper/schema";
+export { CLIENT_DIGEST_IN_SWARM, PUBLISH_NEEDS_FLAG } from "./swarm/ensembleSchema";
+export { swarmArgsShape, swarmProblems } from "./swarm/schema";
+export { ZooKeeperSwarmEnsemble, SWARM_RESIZE_REFUSAL } from "./swarm/swarmEnsemble";
+export { SwarmClientApp } from "./swarm/swarmClientApp";
+export { SwarmMonitoring } from "./swarm/swarmMonitoring";

@@ -37,6 +37,11 @@ export interface PrometheusConfigSettings {
     zookeeperTargets: readonly ScrapeTarget[];
     /** Client app replicas' HTTP endpoints (`/metrics`). */
     appTargets: readonly ScrapeTarget[];
+    /**
+     * Client app replicas found by DNS (a swarm service's `tasks.<name>`: one A record per running
+     * task), scraped in the same job as appTargets. Default none.
+     */
+    appDiscovery?: readonly AppDiscovery[];
     /** Backup agents' endpoints (components/backup/). Default none. */
     backupTargets?: readonly ScrapeTarget[];
     /** host:port of Alertmanager on the container network. */
@@ -44,6 +49,16 @@ export interface PrometheusConfigSettings {
     /** Labels added to every series and alert, e.g. the stack. */
     externalLabels?: Readonly<Record<string, string>>;
 }
+
+/** Replicas behind one DNS name, on one port, with labels for all of them. */
+export interface AppDiscovery {
+    name: string;
+    port: number;
+    labels: Readonly<Record<string, string>>;
+}
+
+/** How often the DNS names of AppDiscovery are resolved again: a moved replica is found this soon. */
+export const DNS_SD_REFRESH = "10s";
 
 function staticConfigs(targets: readonly ScrapeTarget[]) {
     return targets.map((t) => ({ targets: [t.address], labels: { ...t.labels } }));
@@ -63,11 +78,31 @@ export function renderPrometheusConfig(settings: PrometheusConfigSettings): stri
             static_configs: staticConfigs(settings.zookeeperTargets),
         },
     ];
-    if (settings.appTargets.length > 0) {
+    const discovery = settings.appDiscovery ?? [];
+    if (settings.appTargets.length > 0 || discovery.length > 0) {
         scrapeConfigs.push({
             job_name: "client-app",
             metrics_path: "/metrics",
-            static_configs: staticConfigs(settings.appTargets),
+            ...(settings.appTargets.length > 0 ? { static_configs: staticConfigs(settings.appTargets) } : {}),
+            ...(discovery.length > 0
+                ? {
+                      dns_sd_configs: discovery.map((d) => ({
+                          names: [d.name],
+                          type: "A",
+                          port: d.port,
+                          refresh_interval: DNS_SD_REFRESH,
+                      })),
+                      // dns_sd has no per-name labels: each name's are set by matching its meta label.
+                      relabel_configs: discovery.flatMap((d) =>
+                          Object.entries(d.labels).map(([label, value]) => ({
+                              source_labels: ["__meta_dns_name"],
+                              regex: d.name.replace(/\./g, "\\."),
+                              target_label: label,
+                              replacement: value,
+                          })),
+                      ),
+                  }
+                : {}),
         });
     }
     if ((settings.backupTargets ?? []).length > 0) {

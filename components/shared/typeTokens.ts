@@ -24,3 +24,8 @@ export const LEGACY_TYPES = Object.freeze({
 export function withLegacyAlias<T extends { aliases?: unknown[] }>(opts: T | undefined, legacyType: string): T & { aliases: unknown[] } {
     return { ...(opts ?? ({} as T)), aliases: [...(opts?.aliases ?? []), { type: legacyType }] };
 }
+
+/** The swarm components (components/swarm/), new in 0.4: no 0.1 alias. */
+export const ZOOKEEPER_SWARM_ENSEMBLE_TYPE = `${PACKAGE_NAME}:index:ZooKeeperSwarmEnsemble`;
+export const SWARM_CLIENT_APP_TYPE = `${PACKAGE_NAME}:index:SwarmClientApp`;
+export const SWARM_MONITORING_TYPE = `${PACKAGE_NAME}:index:SwarmMonitoring`;

@@ -47,6 +47,8 @@ export interface GateSpec {
     uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
     /** Volumes to mount (the seed step mounts its server's data volume). */
     volumes?: docker.types.input.ContainerVolume[];
+    /** The daemon the gate runs on (a swarm node's); default the component's provider. */
+    provider?: docker.Provider;
 }
 
 export function createGate(
@@ -80,6 +82,6 @@ export function createGate(
             user: CONTAINER_USER,
             labels: { ...spec.labels, component: spec.component },
         },
-        { parent, dependsOn, deleteBeforeReplace: true },
+        { parent, dependsOn, deleteBeforeReplace: true, ...(spec.provider === undefined ? {} : { provider: spec.provider }) },
     );
 }

@@ -23,6 +23,8 @@ export interface PreflightSettings {
     settingsHash: string;
     /** Give up after this many seconds. */
     timeoutSeconds: number;
+    /** Refuse any size change, saying why (a swarm ensemble cannot resize yet). Default: resizes are checked and allowed. */
+    refuseSizeChange?: string;
 }
 
 const preflightSettingsSchema = z.strictObject({
@@ -30,6 +32,7 @@ const preflightSettingsSchema = z.strictObject({
     namePrefix: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
     settingsHash: z.string().regex(/^[a-f0-9]{8,64}$/),
     timeoutSeconds: rollTimeoutSecondsField(),
+    refuseSizeChange: z.string().min(1).optional(),
 });
 
 /** First words of the refusals, for tests and documentation. */
@@ -68,6 +71,11 @@ export function renderPreflightScript(settings: PreflightSettings): string {
         "live=\"version $cfg_version: $(printf '%s\\n' \"$cfg\" | sed 's/:.*//' | paste -sd' ' -)\"",
         'if [ "$cfg_ids" = "$ids" ]; then pass "the live membership is the one this update keeps ($live)"; fi',
         'echo "preflight: size change from $cfg_ids to $ids; live membership $live"',
+        ...(settings.refuseSizeChange === undefined
+            ? []
+            : [
+                  `fail "refused: a size change (members $cfg_ids -> $ids): ${settings.refuseSizeChange.replace(/["$`\\]/g, "")}. Live membership $live"`,
+              ]),
         "record=\"$(printf '%s\\n' \"$cfg_out\" | grep '^members=' | tail -n 1)\"",
         `[ -n "$record" ] || fail "refused: ${R.noRecord} (${DEPLOYMENT_RECORD_ZNODE}); run pulumi up once without changing size, then resize. Live membership $live"`,
         'rec_ids="${record#members=}"; rec_ids="${rec_ids%%;*}"; rec_settings="${record##*settings=}"',
