@@ -9,12 +9,22 @@ import { z } from "zod";
 import { internal } from "../index";
 import { SECTION_SCHEMAS, StackConfig } from "./configSchema";
 
-const { describeIssues, describeProblem, ensemblePortRanges, monitoringPortRanges, portRange, portRangeProblems } = internal;
+const {
+    CLIENT_DIGEST_IN_SWARM,
+    PUBLISH_NEEDS_FLAG,
+    describeIssues,
+    describeProblem,
+    ensemblePortRanges,
+    monitoringPortRanges,
+    portRange,
+    portRangeProblems,
+    swarmProblems,
+} = internal;
 /** Pulumi project name, and so the config namespace. */
 export const PROJECT = "zookeeper-platform";
 
 /** Top-level config keys (each an object). */
-export const CONFIG_KEYS = ["zookeeper", "clientApp", "monitoring", "images", "backup"] as const;
+export const CONFIG_KEYS = ["zookeeper", "clientApp", "monitoring", "images", "backup", "swarm"] as const;
 
 /** Keys whose values may be secrets: always shown as [secret] in errors and kept secret in state. */
 export const SECRET_CAPABLE_KEYS: readonly string[] = Object.freeze(["monitoring.alertWebhookUrl"]);
@@ -97,11 +107,57 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, options
         }
     }
 
+    if (parsed.swarm?.enabled) {
+        problems.push(...swarmModeProblems(parsed as StackConfig, raw, secretKeys));
+    }
+
     if (problems.length > 0) {
         // A value can break several checks of one rule (e.g. 0 is out of range and even).
         throw new StackConfigError([...new Set(problems)]);
     }
     return parsed as StackConfig;
+}
+
+/** What swarm mode does not allow of the other sections, and the swarm's own rules against them. */
+function swarmModeProblems(c: StackConfig, raw: Readonly<Record<string, unknown>>, secretKeys: readonly string[]): string[] {
+    const problems: string[] = [];
+    const at = (path: (string | number)[], message: string) => problems.push(describeProblem(path.map(String), raw, message, secretKeys));
+    const swarm = { ...c.swarm, nodes: c.swarm.nodes ?? [] };
+    for (const p of swarmProblems(swarm, c.zookeeper.size, "zookeeper.size")) {
+        at(["swarm", ...p.path], p.message);
+    }
+    if (!swarm.publishHostPorts) {
+        const ports: [string, string, number | undefined][] = [
+            ["zookeeper", "clientHostPortBase", c.zookeeper.clientHostPortBase],
+            ["zookeeper", "metricsHostPortBase", c.zookeeper.metricsHostPortBase],
+            ["clientApp", "hostPortBase", c.clientApp.enabled ? c.clientApp.hostPortBase : undefined],
+            ["monitoring", "prometheusHostPort", c.monitoring.enabled ? c.monitoring.prometheusHostPort : undefined],
+            ["monitoring", "alertmanagerHostPort", c.monitoring.enabled ? c.monitoring.alertmanagerHostPort : undefined],
+        ];
+        for (const [section, key, port] of ports) {
+            if (port !== undefined) at([section, key], PUBLISH_NEEDS_FLAG);
+        }
+    }
+    for (const section of ["zookeeper", "clientApp", "monitoring"] as const) {
+        const given = raw[section] as Record<string, unknown> | undefined;
+        if (given && typeof given === "object" && given.hostIp !== undefined) {
+            at(
+                [section, "hostIp"],
+                "must be left out in swarm mode: a swarm publishes on every interface of a node (swarm.publishHostPorts)",
+            );
+        }
+    }
+    if (c.zookeeper.auth.clientDigest) at(["zookeeper", "auth", "clientDigest"], CLIENT_DIGEST_IN_SWARM);
+    if (c.backup.enabled) {
+        at(
+            ["backup", "enabled"],
+            "is not supported in swarm mode yet (a backup agent shares a server's network namespace, which a swarm task cannot offer): leave it false",
+        );
+    }
+    if (c.clientApp.enabled && c.clientApp.replicas > swarm.nodes.length) {
+        at(["clientApp", "replicas"], `must be at most the ${swarm.nodes.length} nodes of swarm.nodes: replicas run on distinct nodes`);
+    }
+    return problems;
 }
 
 /** Settings the program deploys: image names resolved for the image source. */
@@ -116,6 +172,15 @@ export interface PlatformSettings extends StackConfig {
  * Grafana image.
  */
 export function resolvePlatformSettings(config: StackConfig): PlatformSettings {
+    const resolved = resolveImages(config);
+    if (config.swarm.enabled && resolved.monitoring.enabled && resolved.monitoring.grafanaEnabled) {
+        resolved.notices.push("swarm.enabled: Grafana is turned off; swarm mode runs Prometheus and Alertmanager only");
+        resolved.monitoring = { ...resolved.monitoring, grafanaEnabled: false };
+    }
+    return resolved;
+}
+
+function resolveImages(config: StackConfig): PlatformSettings {
     if (config.images.source === "official") {
         return { ...config, notices: [] };
     }

@@ -15,6 +15,7 @@ const {
     flag,
     imageReference,
     monitoringFields,
+    swarmArgsShape,
     webhookUrlField,
     zooKeeperEnsembleArgsShape,
 } = internal;
@@ -105,6 +106,22 @@ const monitoringSchema = z
 /** Off unless `enabled`: a stack that never asked for backups gets no agents and no AdminServer. */
 const backupSchema = z.strictObject({ enabled: flag().prefault(false), ...backupArgsShape });
 
+/**
+ * Off unless `enabled`: then the ensemble, the app and monitoring run as services on the swarm
+ * whose nodes it lists (components/swarm/). The rules across sections are in config.ts.
+ */
+const swarmSchema = z
+    .strictObject({ enabled: flag().prefault(false), ...swarmArgsShape, nodes: swarmArgsShape.nodes.optional() })
+    .superRefine((c, ctx) => {
+        if (c.enabled && c.nodes === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["nodes"],
+                message: "is required when swarm.enabled is true: list the nodes, each with a label and a docker host",
+            });
+        }
+    });
+
 const imagesSchema = z.strictObject({
     source: z.enum(["official", "local"]).prefault("official").meta({ allowed: 'must be "official" or "local"' }),
     localZookeeper: imageReference(LOCAL_IMAGES.zookeeper).prefault(LOCAL_IMAGES.zookeeper),
@@ -120,6 +137,7 @@ export const SECTION_SCHEMAS = {
     monitoring: monitoringSchema,
     images: imagesSchema,
     backup: backupSchema,
+    swarm: swarmSchema,
 };
 
 /** Settings of the `zookeeper` section, defaults filled in. */
@@ -136,6 +154,7 @@ export interface MonitoringConfig extends Omit<
 }
 export type ImagesConfig = z.infer<typeof imagesSchema>;
 export type BackupConfig = z.output<typeof backupSchema>;
+export type SwarmConfig = z.output<typeof swarmSchema>;
 
 /** Validated stack configuration, defaults filled in. */
 export interface StackConfig {
@@ -144,4 +163,5 @@ export interface StackConfig {
     monitoring: MonitoringConfig;
     images: ImagesConfig;
     backup: BackupConfig;
+    swarm: SwarmConfig;
 }

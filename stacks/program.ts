@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClientAppService, MonitoringStack, ZooKeeperEnsemble } from "../index";
 import { PlatformSettings } from "./config";
+import { deploySwarmPlatform } from "./swarmProgram";
 
 /**
  * The stack outputs. An output whose feature is off or whose port is not
@@ -24,6 +25,8 @@ export interface PlatformOutputs {
     zookeeperSuperCredentials: pulumi.Output<string>;
     /** The client app's `user:password` (secret), with zookeeper.auth.clientDigest and the app enabled. */
     clientAppZooKeeperCredentials?: pulumi.Output<string>;
+    /** Swarm mode: the node label each server id is pinned to. */
+    zookeeperServerNodes?: pulumi.Output<Record<string, string>>;
 }
 
 /** An output known to be defined because the setting that makes it so is set. */
@@ -53,6 +56,9 @@ function backupArgs(settings: PlatformSettings) {
 export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
     for (const notice of settings.notices) {
         pulumi.log.info(notice);
+    }
+    if (settings.swarm.enabled) {
+        return deploySwarmPlatform(settings);
     }
     const zk = settings.zookeeper;
     const ensemble = new ZooKeeperEnsemble("zk", {
