@@ -14,6 +14,8 @@ import {
     DEFAULT_ALLOWED_HOST_IPS,
     ENSEMBLE_TYPES,
     RULES,
+    SERVICE_FIELDS_NOTE,
+    SERVICE_TYPE,
     checkCapabilities,
     checkEnsembleSize,
     checkMemoryLimit,
@@ -22,9 +24,14 @@ import {
     checkNonRootUser,
     checkPublishedPorts,
     checkServerCounts,
+    checkServicePorts,
+    serviceAsContainer,
 } from "./rules";
 
 type Check = (props: Record<string, any>, config: Record<string, any>) => string[];
+
+/** The same container rule for a swarm service's task (serviceAsContainer). */
+const CONTAINERS_AND_SERVICES = [CONTAINER_TYPE, SERVICE_TYPE] as const;
 
 /** A mandatory policy on one resource type; each message is reported as its own violation. */
 function resourceRule(
@@ -43,8 +50,10 @@ function resourceRule(
             if (!(typeof resourceTypes === "string" ? [resourceTypes] : resourceTypes).includes(args.type)) {
                 return;
             }
-            for (const problem of check(args.props, args.getConfig<Record<string, any>>())) {
-                reportViolation(`${name}: ${problem}`);
+            const asService = args.type === SERVICE_TYPE && resourceTypes !== SERVICE_TYPE;
+            const props = asService ? serviceAsContainer(args.props) : args.props;
+            for (const problem of check(props, args.getConfig<Record<string, any>>())) {
+                reportViolation(`${name}: ${problem}${asService ? ` ${SERVICE_FIELDS_NOTE}` : ""}`);
             }
         },
     };
@@ -55,7 +64,9 @@ const oddServerCount: StackValidationPolicy = {
     description: "ZooKeeper server containers (by their labels) form ensembles of an odd size.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const containers = args.resources.filter((r) => r.type === CONTAINER_TYPE).map((r) => ({ name: r.name, props: r.props }));
+        const containers = args.resources
+            .filter((r) => r.type === CONTAINER_TYPE || r.type === SERVICE_TYPE)
+            .map((r) => ({ name: r.name, props: r.props }));
         for (const problem of checkServerCounts(containers)) {
             reportViolation(`${RULES.ensembleOddServerCount}: ${problem}`);
         }
@@ -82,25 +93,41 @@ new PolicyPack("zookeeper-docker-guardrails", {
                 },
             },
         ),
-        resourceRule(RULES.memoryLimit, CONTAINER_TYPE, "Every container has a memory limit.", checkMemoryLimit),
-        resourceRule(RULES.nonRootUser, CONTAINER_TYPE, "Every container runs as a non-root user.", checkNonRootUser),
+        resourceRule(
+            RULES.memoryLimit,
+            CONTAINERS_AND_SERVICES,
+            "Every container and swarm service task has a memory limit.",
+            checkMemoryLimit,
+        ),
+        resourceRule(
+            RULES.nonRootUser,
+            CONTAINERS_AND_SERVICES,
+            "Every container and swarm service task runs as a non-root user.",
+            checkNonRootUser,
+        ),
         resourceRule(
             RULES.dropCapabilities,
-            CONTAINER_TYPE,
+            CONTAINERS_AND_SERVICES,
             "Every container drops all capabilities and is not privileged.",
             checkCapabilities,
         ),
         resourceRule(
             RULES.noDockerSocket,
-            CONTAINER_TYPE,
+            CONTAINERS_AND_SERVICES,
             "No container mounts the Docker socket or a directory that holds it.",
             checkNoDockerSocket,
         ),
         resourceRule(
             RULES.noLiteralSecretEnv,
-            CONTAINER_TYPE,
+            CONTAINERS_AND_SERVICES,
             "Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*) hold no literal value; use NAME__FILE and an uploaded file.",
             checkNoLiteralSecretEnv,
+        ),
+        resourceRule(
+            RULES.serviceHostModePorts,
+            SERVICE_TYPE,
+            "Swarm services publish ports in host mode only (ingress mode opens them on every node).",
+            checkServicePorts,
         ),
         resourceRule(RULES.ensembleOddSize, ENSEMBLE_TYPES, "A ZooKeeperEnsemble has an odd size between 1 and 255.", checkEnsembleSize),
         oddServerCount,

@@ -18,19 +18,72 @@ export const RULES = Object.freeze({
     dropCapabilities: "docker-drop-all-capabilities",
     noDockerSocket: "docker-no-docker-socket",
     noLiteralSecretEnv: "docker-no-literal-secret-env",
+    serviceHostModePorts: "docker-service-host-mode-ports",
     ensembleOddSize: "zookeeper-ensemble-odd-size",
     ensembleOddServerCount: "zookeeper-ensemble-odd-server-count",
 });
 
 import { LABEL_PREFIX, LABEL_VALUES } from "../components/shared/containerConventions";
-import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE } from "../components/shared/typeTokens";
+import { LEGACY_TYPES, ZOOKEEPER_ENSEMBLE_TYPE, ZOOKEEPER_SWARM_ENSEMBLE_TYPE } from "../components/shared/typeTokens";
 import { Props, field, known, knownElements, labelValue, required } from "./props";
 
 export { known, labelValue };
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
-/** The ensemble's type token, and its 0.1 token for stacks not yet updated. */
-export const ENSEMBLE_TYPES: readonly string[] = Object.freeze([ZOOKEEPER_ENSEMBLE_TYPE, LEGACY_TYPES.ZooKeeperEnsemble]);
+export const SERVICE_TYPE = "docker:index/service:Service";
+/** The ensembles' type tokens (single host and swarm), and the 0.1 token for stacks not yet updated. */
+export const ENSEMBLE_TYPES: readonly string[] = Object.freeze([
+    ZOOKEEPER_ENSEMBLE_TYPE,
+    ZOOKEEPER_SWARM_ENSEMBLE_TYPE,
+    LEGACY_TYPES.ZooKeeperEnsemble,
+]);
+
+const MIB = 1024 * 1024;
+
+/**
+ * A swarm service's task as the container rules read a container: `user`, `memory` (MB),
+ * `capabilities.drops`, `privileged`, `mounts` and `envs` taken from its task spec, keys absent
+ * where the spec has none (so "not set" stays a violation). Published ports are not carried
+ * over: a swarm cannot bind to one address, so the loopback rule does not apply to services
+ * (see checkServicePorts).
+ */
+export function serviceAsContainer(props: Props): Props {
+    const task = field(props, "taskSpec") as Props | undefined;
+    const spec = task === undefined ? undefined : (field(task, "containerSpec") as Props | undefined);
+    const out: Props = { labels: known(() => props.labels) };
+    if (spec === undefined) {
+        return out;
+    }
+    const limits = field(field(task, "resources") ?? {}, "limits") as Props | undefined;
+    const memoryBytes = limits === undefined ? undefined : field(limits, "memoryBytes");
+    if (memoryBytes !== undefined) out.memory = typeof memoryBytes === "number" ? memoryBytes / MIB : memoryBytes;
+    if ("user" in spec) out.user = known(() => spec.user);
+    if ("capDrops" in spec) out.capabilities = { drops: known(() => spec.capDrops) };
+    if ("mounts" in spec) out.mounts = known(() => spec.mounts);
+    const env = field(spec, "env") as Record<string, unknown> | undefined;
+    if (env !== undefined) out.envs = Object.keys(env).map((k) => `${k}=${String(field(env, k) ?? "")}`);
+    return out;
+}
+
+/** Said after a container rule's message about a service: where its task keeps each setting. */
+export const SERVICE_FIELDS_NOTE =
+    "(a swarm service: user, capDrops, mounts and env are in taskSpec.containerSpec, memory in taskSpec.resources.limits.memoryBytes)";
+
+/** A service publishes only in host mode: ingress mode spreads a port over every node of the swarm. */
+export function checkServicePorts(props: Props): string[] {
+    const endpoint = field(props, "endpointSpec") as Props | undefined;
+    const problems: string[] = [];
+    for (const port of knownElements(() => endpoint?.ports)) {
+        const mode = field(port, "publishMode") ?? "ingress";
+        if (mode !== "host") {
+            problems.push(
+                `port ${field(port, "targetPort")} is published in ${String(mode)} mode on ${field(port, "publishedPort") ?? "(random)"}: ` +
+                    "every node of the swarm would accept it; publish in host mode, and only with swarm.publishHostPorts",
+            );
+        }
+    }
+    return problems;
+}
 
 /** Host addresses published ports may bind to unless the pack's config allows more. */
 export const DEFAULT_ALLOWED_HOST_IPS: readonly string[] = Object.freeze(["127.0.0.1"]);
