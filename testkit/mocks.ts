@@ -33,6 +33,8 @@ export interface Registration {
     parentUrn: string;
     /** Aliases as the SDK sent them (structured specs; the mock monitor supports them). */
     aliases: AliasSpec[];
+    /** The provider reference (`<urn>::<id>`), empty for the default provider. */
+    provider: string;
 }
 
 /** One alias of a registration: a full URN, or the parts of the old URN that differ. */
@@ -139,6 +141,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             deleteBeforeReplace: opts?.deleteBeforeReplace ?? false,
             parentUrn: opts?.parentUrn ?? "",
             aliases: opts?.aliases ?? [],
+            provider: args.provider ?? "",
         });
         return { id, state };
     }

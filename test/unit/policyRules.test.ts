@@ -13,7 +13,9 @@ import {
     checkNonRootUser,
     checkPublishedPorts,
     checkServerCounts,
+    checkServicePorts,
     known,
+    serviceAsContainer,
 } from "../../policy/rules";
 
 const good = {
@@ -47,6 +49,7 @@ describe("policy rules", () => {
             "docker-drop-all-capabilities",
             "docker-no-docker-socket",
             "docker-no-literal-secret-env",
+            "docker-service-host-mode-ports",
             "zookeeper-ensemble-odd-size",
             "zookeeper-ensemble-odd-server-count",
         ]);
@@ -183,5 +186,56 @@ describe("policy rules", () => {
         expect(checkMemoryLimit(withUnknown({ memory: 1 }, ["memory"]))).toEqual([]);
         expect(checkNonRootUser(withUnknown({ user: "x" }, ["user"]))).toEqual([]);
         expect(checkCapabilities(withUnknown({ capabilities: {} }, ["capabilities"]))).toEqual([]);
+    });
+});
+
+describe("policy rules on swarm services", () => {
+    const service = (containerSpec: Record<string, unknown>, limits: Record<string, unknown> = { memoryBytes: 256 * 1024 * 1024 }) => ({
+        taskSpec: { containerSpec, resources: { limits } },
+        endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 2181, publishedPort: 25811, publishMode: "host" }] },
+    });
+    const goodSpec = {
+        user: "1000:1000",
+        capDrops: ["ALL"],
+        env: { JVMFLAGS: "-Xmx128m" },
+        mounts: [{ type: "volume", source: "zk-swarm-1-data", target: "/data" }],
+    };
+    const all = (props: Record<string, unknown>) => {
+        const c = serviceAsContainer(props);
+        return [
+            ...checkMemoryLimit(c),
+            ...checkNonRootUser(c),
+            ...checkCapabilities(c),
+            ...checkNoDockerSocket(c),
+            ...checkNoLiteralSecretEnv(c),
+        ];
+    };
+
+    it("read the task spec the way the container rules read a container, and let a good one through", () => {
+        expect(serviceAsContainer(service(goodSpec))).toMatchObject({ memory: 256, user: "1000:1000", capabilities: { drops: ["ALL"] } });
+        expect(all(service(goodSpec))).toEqual([]);
+        expect(checkServicePorts(service(goodSpec))).toEqual([]);
+    });
+
+    it("refuse each missing guardrail of a task", () => {
+        expect(all(service({}, {}))).toEqual([
+            "no memory limit: set memory (MB) so one container cannot take the host's memory",
+            "no user set: the image's default user is usually root; set user to a non-root uid:gid such as 1000:1000",
+            'capabilities are not dropped: set capabilities.drops to ["ALL"] (add back only what the image needs)',
+        ]);
+        expect(all(service({ ...goodSpec, user: "root" }))).toEqual(['user is "root": run as a non-root uid:gid such as 1000:1000']);
+        expect(all(service({ ...goodSpec, mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s" }] }))).toEqual([
+            "mount source /var/run/docker.sock exposes the Docker socket: whoever can use it controls the host",
+        ]);
+        expect(all(service({ ...goodSpec, env: { ADMIN_PASSWORD: "hunter2hunter2" } }))[0]).toMatch(
+            /^env var ADMIN_PASSWORD holds a literal value/,
+        );
+    });
+
+    it("refuse ingress-mode ports, the swarm's default", () => {
+        const ingress = { ...service(goodSpec), endpointSpec: { ports: [{ targetPort: 2181, publishedPort: 25811 }] } };
+        expect(checkServicePorts(ingress)).toEqual([
+            "port 2181 is published in ingress mode on 25811: every node of the swarm would accept it; publish in host mode, and only with swarm.publishHostPorts",
+        ]);
     });
 });

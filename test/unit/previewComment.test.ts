@@ -311,7 +311,7 @@ describe("preview:comment's arguments", () => {
 
     test("an environment without a committed stack file is refused, naming the ones there are", () => {
         expect(usage(["qa"])).toBe(
-            '<env>: "qa" is not allowed: use one of dev, prod, staging (the stacks with a Pulumi.<env>.yaml in stacks)',
+            '<env>: "qa" is not allowed: use one of dev, prod, staging, swarm (the stacks with a Pulumi.<env>.yaml in stacks)',
         );
         expect(usage([])).toMatch(/^<env>: missing: give exactly one environment\nusage: npm run preview:comment/);
         expect(usage(["dev", "prod"])).toMatch(/^<env>: \["dev","prod"\] is not allowed: give exactly one environment/);

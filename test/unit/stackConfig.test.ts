@@ -45,8 +45,9 @@ describe("committed stack files", () => {
         expect(c.zookeeper.retainDataOnDelete).toBe(true);
     });
 
-    it("names the official images", () => {
-        for (const env of ENVIRONMENTS) {
+    it("names the official images, except the swarm test topology, which has no registry to pull from", () => {
+        expect(parseStackConfig(rawConfig("swarm")).images.source).toBe("local");
+        for (const env of ENVIRONMENTS.filter((e) => e !== "swarm")) {
             const c = parseStackConfig(rawConfig(env));
             expect(c.images.source).toBe("official");
             expect(c.zookeeper.image).toBe("zookeeper:3.9.4");
@@ -183,7 +184,7 @@ describe("bad configurations", () => {
         [
             "an unknown top-level key",
             { zookeper: { size: 3 } },
-            'zookeper: {"size":3} is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup',
+            'zookeper: {"size":3} is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup, zookeeper-platform:swarm',
         ],
         [
             "a host name instead of an IP",
@@ -292,7 +293,7 @@ describe("bad configurations", () => {
         expect(error!.message).toBe(
             [
                 "Invalid stack configuration for zookeeper-platform (4 problems):",
-                "  - extra: true is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup",
+                "  - extra: true is not allowed: unknown key; allowed keys are zookeeper-platform:zookeeper, zookeeper-platform:clientApp, zookeeper-platform:monitoring, zookeeper-platform:images, zookeeper-platform:backup, zookeeper-platform:swarm",
                 "  - zookeeper.size: 4 is not allowed: must be an odd integer between 1 and 255",
                 "  - zookeeper.memoryMb: 1 is not allowed: must be an integer number of MB between 128 and 65536",
                 "  - clientApp.replicas: 99 is not allowed: must be an integer between 1 and 16",

@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { PROJECT } from "../../stacks/config";
 
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export const ENVIRONMENTS = ["dev", "staging", "prod", "swarm"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** The config section of stacks/Pulumi.<env>.yaml. */

@@ -24,7 +24,8 @@ const expectations = {
     prod: { size: 5, replicas: 2, zkBase: 23811, appBase: 24080, prometheus: 24090, grafana: 24000, memory: 1024, retain: true },
 };
 
-describe.each(ENVIRONMENTS)("stack %s", (env) => {
+// The swarm stack has its own file (swarmStack.test.ts): services, not containers.
+describe.each(ENVIRONMENTS.filter((e) => e !== "swarm") as Exclude<Environment, "swarm">[])("stack %s", (env) => {
     const want = expectations[env];
     let mocks: RecordingMocks;
     let outputs: PlatformOutputs;
