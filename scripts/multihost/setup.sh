@@ -13,8 +13,9 @@ n="$(mh_hosts_count "${1:-3}")"
 [[ "$(id -u)" == 0 ]] || mh_die "needs root (network namespaces, routes, dockerd)"
 recorded="$(mh_recorded_hosts)"
 ((recorded == 0 || recorded == n)) || mh_die "$recorded hosts exist already; run scripts/multihost/teardown.sh first"
-# The local images every host gets (MH_IMAGES: a space-separated list instead).
-read -r -a images <<<"${MH_IMAGES:-zkpd.local/zookeeper:3.9.4 zkpd.local/zk-client-app:latest zkpd.local/prometheus:2.42.0 zkpd.local/alertmanager:0.25.0}"
+# The local images every host gets: the tags of LOCAL_IMAGES in stacks/configSchema.ts, which the
+# swarm stack uses (MH_IMAGES: a space-separated list instead).
+read -r -a images <<<"${MH_IMAGES:-zkpd.local/zookeeper:3.9.4 zkpd.local/zk-client-app:latest zkpd.local/prometheus:latest zkpd.local/alertmanager:latest}"
 started=$SECONDS
 
 # 1. Safety first: no packet to a test subnet can leave the machine, even before the link exists.
