@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClientAppService, MonitoringStack, ZooKeeperEnsemble } from "../index";
 import { PlatformSettings } from "./config";
+import { sharedEnsembleArgs } from "./ensembleArgs";
 import { deploySwarmPlatform } from "./swarmProgram";
 
 /**
@@ -62,24 +63,8 @@ export function deployPlatform(settings: PlatformSettings): PlatformOutputs {
     }
     const zk = settings.zookeeper;
     const ensemble = new ZooKeeperEnsemble("zk", {
-        size: zk.size,
-        image: zk.image,
-        tickTime: zk.tickTime,
-        initLimit: zk.initLimit,
-        syncLimit: zk.syncLimit,
-        maxClientCnxns: zk.maxClientCnxns,
-        autopurgeIntervalHours: zk.autopurgeIntervalHours,
-        autopurgeSnapRetainCount: zk.autopurgeSnapRetainCount,
-        fourLetterWords: zk.fourLetterWords,
-        extraConfig: zk.extraConfig,
-        memoryMb: zk.memoryMb,
-        cpus: zk.cpus,
-        clientHostPortBase: zk.clientHostPortBase,
-        metricsHostPortBase: zk.metricsHostPortBase,
+        ...sharedEnsembleArgs(zk),
         hostIp: zk.hostIp,
-        retainDataOnDelete: zk.retainDataOnDelete,
-        rollTimeoutSeconds: zk.rollTimeoutSeconds,
-        auth: zk.auth,
         backup: backupArgs(settings),
     });
 

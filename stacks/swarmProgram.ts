@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { internal } from "../index";
 import { PlatformSettings } from "./config";
+import { sharedEnsembleArgs } from "./ensembleArgs";
 import type { PlatformOutputs } from "./program";
 
 const { SwarmClientApp, SwarmMonitoring, ZooKeeperSwarmEnsemble } = internal;
@@ -14,23 +15,7 @@ export function deploySwarmPlatform(settings: PlatformSettings): PlatformOutputs
     const { enabled: _enabled, ...swarmConfig } = settings.swarm;
     const swarm = { ...swarmConfig, nodes: swarmConfig.nodes ?? [] };
     const ensemble = new ZooKeeperSwarmEnsemble("zk", {
-        size: zk.size,
-        image: zk.image,
-        tickTime: zk.tickTime,
-        initLimit: zk.initLimit,
-        syncLimit: zk.syncLimit,
-        maxClientCnxns: zk.maxClientCnxns,
-        autopurgeIntervalHours: zk.autopurgeIntervalHours,
-        autopurgeSnapRetainCount: zk.autopurgeSnapRetainCount,
-        fourLetterWords: zk.fourLetterWords,
-        extraConfig: zk.extraConfig,
-        memoryMb: zk.memoryMb,
-        cpus: zk.cpus,
-        clientHostPortBase: zk.clientHostPortBase,
-        metricsHostPortBase: zk.metricsHostPortBase,
-        retainDataOnDelete: zk.retainDataOnDelete,
-        rollTimeoutSeconds: zk.rollTimeoutSeconds,
-        auth: zk.auth,
+        ...sharedEnsembleArgs(zk),
         swarm,
     });
     const app = settings.clientApp.enabled
