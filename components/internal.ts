@@ -15,6 +15,3 @@ export { LEGACY_TYPES, PACKAGE_NAME } from "./shared/typeTokens";
 export { checkEnsembleRules, ensemblePortRanges, zooKeeperEnsembleArgsShape } from "./zookeeper/schema";
 export { CLIENT_DIGEST_IN_SWARM, PUBLISH_NEEDS_FLAG } from "./swarm/ensembleSchema";
 export { swarmArgsShape, swarmProblems } from "./swarm/schema";
-export { ZooKeeperSwarmEnsemble, SWARM_RESIZE_REFUSAL } from "./swarm/swarmEnsemble";
-export { SwarmClientApp } from "./swarm/swarmClientApp";
-export { SwarmMonitoring } from "./swarm/swarmMonitoring";

@@ -3,12 +3,14 @@
  * from the swarm components. Single-host mode (program.ts) stays the default.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { internal } from "../index";
+// The swarm components are not in the package (index.ts) yet: the stack program is their one user,
+// and they stay out of the multi-language schema until their arguments are settled.
+import { ZooKeeperSwarmEnsemble } from "../components/swarm/swarmEnsemble";
+import { SwarmClientApp } from "../components/swarm/swarmClientApp";
+import { SwarmMonitoring } from "../components/swarm/swarmMonitoring";
 import { PlatformSettings } from "./config";
 import { sharedEnsembleArgs } from "./ensembleArgs";
 import type { PlatformOutputs } from "./program";
-
-const { SwarmClientApp, SwarmMonitoring, ZooKeeperSwarmEnsemble } = internal;
 
 export function deploySwarmPlatform(settings: PlatformSettings): PlatformOutputs {
     const zk = settings.zookeeper;

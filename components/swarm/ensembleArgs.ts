@@ -4,6 +4,13 @@
  */
 import { ZooKeeperEnsembleArgs } from "../zookeeper/ensembleArgs";
 
+/** PEM client material for a tcp:// docker daemon; give each as a secret. */
+export interface SwarmNodeTlsArgs {
+    readonly caPem: string;
+    readonly certPem: string;
+    readonly keyPem: string;
+}
+
 /** One node of the swarm. */
 export interface SwarmNodeArgs {
     /** The node's value of the label `zookeeper-docker.host` (`docker node update --label-add`). */
@@ -13,7 +20,7 @@ export interface SwarmNodeArgs {
     /** The IPv4 address clients reach its published ports at; used in the outputs only. */
     readonly address?: string;
     /** PEM client material for a tcp:// daemon; give it as secrets. */
-    readonly tls?: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
+    readonly tls?: SwarmNodeTlsArgs;
 }
 
 /** Where the swarm components run. */
