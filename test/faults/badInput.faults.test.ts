@@ -105,7 +105,7 @@ const CASES: Case[] = [
         name: "typo in a namespace key",
         changes: [yaml(`${PROJECT}:zookeper`, { size: 3 })],
         problems: [
-            `zookeper: {"size":3} is not allowed: unknown key; allowed keys are ${PROJECT}:zookeeper, ${PROJECT}:clientApp, ${PROJECT}:monitoring, ${PROJECT}:images, ${PROJECT}:backup`,
+            `zookeper: {"size":3} is not allowed: unknown key; allowed keys are ${PROJECT}:zookeeper, ${PROJECT}:clientApp, ${PROJECT}:monitoring, ${PROJECT}:images, ${PROJECT}:backup, ${PROJECT}:swarm`,
         ],
     },
     {
