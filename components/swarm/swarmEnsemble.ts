@@ -6,12 +6,12 @@ import { ZOOKEEPER_SWARM_ENSEMBLE_TYPE } from "../shared/typeTokens";
 import { createEnsembleCredentials } from "../zookeeper/credentials";
 import { createGate } from "../zookeeper/gates";
 import { SUPER_AUTH_FILE, renderSuperAuthSecret } from "../zookeeper/gateShell";
-import { computeHostPort, computeServerEntries, renderConnectionString, shortHash } from "../zookeeper/members";
+import { computeHostPort, computeServerEntries, renderConnectionString, renderServerScrapeTargets, shortHash } from "../zookeeper/members";
 import { renderSeedScript } from "../zookeeper/membership";
 import { renderPreflightScript } from "../zookeeper/preflight";
 import { renderReadyGateScript, renderRollGateScript } from "../zookeeper/rollGates";
 import { DEFAULT_ROLL_TIMEOUT_SECONDS, dockerHostName } from "../zookeeper/schema";
-import { CLIENT_PORT, METRICS_PORT } from "../zookeeper/zooCfg";
+import { CLIENT_PORT } from "../zookeeper/zooCfg";
 import { secretUpload } from "../zookeeper/zookeeperNode";
 import { ZooKeeperServerEndpoint } from "../zookeeper/ensembleArgs";
 import { computeSettingsHash } from "../zookeeper/zookeeperEnsemble";
@@ -166,10 +166,7 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                 ? undefined
                 : servers.map((s, i) => `${addresses[i]}:${computeHostPort(settings.clientHostPortBase, s.id)}`).join(","),
         );
-        this.metricsTargets = servers.map((s) => ({
-            address: `${s.host}:${METRICS_PORT}`,
-            labels: { ensemble: prefix, server_id: String(s.id) },
-        }));
+        this.metricsTargets = renderServerScrapeTargets(prefix, servers);
 
         this.registerOutputs({
             services: this.services,

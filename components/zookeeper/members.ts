@@ -3,7 +3,8 @@
  * connection strings and published host ports. Pure functions.
  */
 import { createHash } from "crypto";
-import { CLIENT_PORT, ZooKeeperServerEntry } from "./zooCfg";
+import { ScrapeTarget } from "../shared/containerConventions";
+import { CLIENT_PORT, METRICS_PORT, ZooKeeperServerEntry } from "./zooCfg";
 
 /** Members of an ensemble: ids 1..size and their host names `<prefix>-<id>`. */
 export function computeServerEntries(prefix: string, size: number): ZooKeeperServerEntry[] {
@@ -13,6 +14,11 @@ export function computeServerEntries(prefix: string, size: number): ZooKeeperSer
 /** `host:2181,...`, resolvable on the ensemble network. */
 export function renderConnectionString(servers: readonly { host: string; clientPort?: number }[]): string {
     return servers.map((s) => `${s.host}:${s.clientPort ?? CLIENT_PORT}`).join(",");
+}
+
+/** Each server's metrics endpoint, labelled with the ensemble and server id the alert rules group by. */
+export function renderServerScrapeTargets(prefix: string, servers: readonly ZooKeeperServerEntry[]): ScrapeTarget[] {
+    return servers.map((s) => ({ address: `${s.host}:${METRICS_PORT}`, labels: { ensemble: prefix, server_id: String(s.id) } }));
 }
 
 /** Host port of member `index` (1-based) when ports are published from `base`, else undefined. */

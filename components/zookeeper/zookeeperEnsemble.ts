@@ -9,9 +9,9 @@ import { SUPER_AUTH_FILE, renderSuperAuthSecret } from "./gateShell";
 import { renderPreflightScript } from "./preflight";
 import { renderReadyGateScript, renderRollGateScript } from "./rollGates";
 import { ZooKeeperEnsembleSettings, dockerHostName, networkNameField, zooKeeperEnsembleArgsSchema } from "./schema";
-import { CLIENT_PORT, METRICS_PORT, ZooCfgSettings, ZooKeeperServerEntry } from "./zooCfg";
+import { CLIENT_PORT, ZooCfgSettings, ZooKeeperServerEntry } from "./zooCfg";
 import { createEnsembleCredentials } from "./credentials";
-import { computeHostPort, computeServerEntries, renderConnectionString, shortHash } from "./members";
+import { computeHostPort, computeServerEntries, renderConnectionString, renderServerScrapeTargets, shortHash } from "./members";
 import { ZooKeeperEnsembleArgs, ZooKeeperServerEndpoint } from "./ensembleArgs";
 import { ZooKeeperNode, ZooKeeperNodeAuth, secretUpload } from "./zookeeperNode";
 
@@ -205,10 +205,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
                 ? undefined
                 : servers.map((s) => `${settings.hostIp}:${computeHostPort(settings.clientHostPortBase, s.id)}`).join(","),
         );
-        this.metricsTargets = servers.map((s) => ({
-            address: `${s.host}:${METRICS_PORT}`,
-            labels: { ensemble: prefix, server_id: String(s.id) },
-        }));
+        this.metricsTargets = renderServerScrapeTargets(prefix, servers);
 
         this.registerOutputs({
             serverContainers: this.serverContainers,
