@@ -422,12 +422,22 @@ describe("restore refusals change nothing", () => {
 
     test("restoreFrom on an ensemble that has data does nothing, and says so", async () => {
         const before = await serverIds();
-        const { id } = await backupNow();
-        await setPaths(stack, { "backup.restoreFrom": id });
-        expect((await stack.up({ onOutput: () => undefined })).summary.result).toBe("succeeded");
-        expect(await serverIds()).toEqual(before);
-        for (const server of SERVERS) {
-            expect(await docker("logs", `${server}-seed`)).toContain(`restoreFrom ${id} ignored`);
+        // A scheduled backup at the slot after the last test's resume would rate-limit this one (HTTP 429):
+        // the schedule is held, and any snapshot taken before the hold is over a half interval old.
+        expect((await backupScript("pause")).exitCode).toBe(0);
+        try {
+            await sleep(SNAPSHOT_SPACING_MS);
+            const backup = await backupNow();
+            // The whole output is in the received object, to be read when it fails.
+            expect(backup).toMatchObject({ exitCode: 0, id: expect.stringMatching(BACKUP_ID_PATTERN) });
+            await setPaths(stack, { "backup.restoreFrom": backup.id });
+            expect((await stack.up({ onOutput: () => undefined })).summary.result).toBe("succeeded");
+            expect(await serverIds()).toEqual(before);
+            for (const server of SERVERS) {
+                expect(await docker("logs", `${server}-seed`)).toContain(`restoreFrom ${backup.id} ignored`);
+            }
+        } finally {
+            await backupScript("resume");
         }
     });
 });
