@@ -43,6 +43,7 @@ mh_socket() { echo "/run/$(mh_host "$1")/docker.sock"; }
 mh_data_root() { echo "/var/lib/$(mh_host "$1")-docker"; }
 mh_exec_root() { echo "/run/$(mh_host "$1")-exec"; }
 mh_pidfile() { echo "/run/$(mh_host "$1")/dockerd.pid"; }
+mh_resolver_pidfile() { echo "/run/$(mh_host "$1")/resolver.pid"; }
 mh_log() { echo "$MH_STATE_DIR/$(mh_host "$1").log"; }
 # The docker CLI against host i.
 mh_docker() { local i="$1"; shift; docker -H "unix://$(mh_socket "$i")" "$@"; }

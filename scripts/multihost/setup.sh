@@ -59,7 +59,7 @@ start_dockerd() {
   mkdir -p "/run/$host" "$(mh_data_root "$i")" "$(mh_exec_root "$i")"
   cat >"/run/$host/daemon.json" <<EOF
 {"deprecated-key-path": "$(mh_data_root "$i")/key.json", "log-driver": "json-file", "log-opts": {"max-size": "5m", "max-file": "2"},
- "default-address-pools": [{"base": "$(mh_local_pool "$i")", "size": 24}]}
+ "default-address-pools": [{"base": "$(mh_local_pool "$i")", "size": 24}], "dns": ["$(mh_host_addr "$i")"]}
 EOF
   # shellcheck disable=SC2016
   setsid ip netns exec "$host" unshare --uts bash -c '
@@ -78,7 +78,16 @@ EOF
   ' "$host" "$(mh_socket "$i")" "$(mh_data_root "$i")" "$(mh_exec_root "$i")" "$(mh_pidfile "$i")" \
     "$(mh_bridge_cidr "$i")" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
 }
+# The containers' upstream resolver, on the host's own address: it answers "no such name" at once.
+start_resolver() {
+  local i="$1" host
+  host="$(mh_host "$i")"
+  mkdir -p "/run/$host"
+  setsid ip netns exec "$host" node "$here/nxdomain-resolver.js" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
+  echo $! >"$(mh_resolver_pidfile "$i")"
+}
 for ((i = 1; i <= n; i++)); do
+  mh_live_pid "$(mh_resolver_pidfile "$i")" >/dev/null || start_resolver "$i"
   mh_live_pid "$(mh_pidfile "$i")" >/dev/null || start_dockerd "$i"
 done
 for ((i = 1; i <= n; i++)); do
