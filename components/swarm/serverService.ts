@@ -1,11 +1,11 @@
 /**
  * What one ZooKeeper server's swarm service runs, as pure data: the same start wrapper, zoo.cfg
- * template, JVM flags and health check as a single-host server (ZooKeeperNode), with the files as
+ * template and JVM flags as a single-host server (ZooKeeperNode) and a liveness health check, with the files as
  * swarm configs and secrets, and a hash of all of it that keys the server's roll gate.
  * @internal
  */
 import { createHash } from "crypto";
-import { ZOOKEEPER_HEALTHCHECK_TEST, SERVER_STOP_SECONDS } from "../zookeeper/zookeeperNode";
+import { ZOOKEEPER_LIVENESS_TEST, SERVER_STOP_SECONDS } from "../zookeeper/zookeeperNode";
 import { START_SCRIPT_FILE, ZOO_CFG_TEMPLATE_FILE, renderServerStartScript } from "../zookeeper/membership";
 import {
     CLIENT_PORT,
@@ -89,7 +89,7 @@ export function renderServerTask(s: ServerTaskSettings): ServerTask {
         constraint: nodeConstraint(s.nodeLabel),
         memoryBytes: s.memoryMb * 1024 * 1024,
         nanoCpus: s.cpus === undefined ? undefined : Math.round(s.cpus * 1e9),
-        healthcheck: { tests: [...ZOOKEEPER_HEALTHCHECK_TEST], interval: "2s", timeout: "4s", retries: 3, startPeriod: "30s" },
+        healthcheck: { tests: [...ZOOKEEPER_LIVENESS_TEST], interval: "2s", timeout: "4s", retries: 3, startPeriod: "30s" },
         stopGracePeriod: `${SERVER_STOP_SECONDS}s`,
         ports,
     };

@@ -84,13 +84,16 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
         this.network = new docker.Network(
             `${name}-network`,
             {
-                name: `${prefix}-net`,
+                name: settings.swarm.encryptedOverlay ? `${prefix}-encrypted-net` : `${prefix}-net`,
                 driver: "overlay",
                 attachable: true,
                 options: settings.swarm.encryptedOverlay ? { encrypted: "true" } : {},
                 labels: renderLabels({ ...labels, component: "network" }),
             },
-            onManager,
+            // The daemon adds the overlay's VXLAN id to the options it reports, and the bridge
+            // cannot ignore one key of them: every later update would replace the network, which
+            // the services still use. Encryption is in the name instead, so a change still replaces.
+            { ...onManager, ignoreChanges: ["options"] },
         );
         this.networkName = this.network.name;
         this.networkId = this.network.id;

@@ -90,6 +90,17 @@ export const ZOOKEEPER_HEALTHCHECK_TEST: readonly string[] = Object.freeze([
     `${renderSrvrQuery("127.0.0.1")} | grep -qE '^Mode: (${SERVING_MODES.join("|")})'`,
 ]);
 
+/**
+ * Health check for a swarm server's task: the JVM answers `srvr` at all, serving or not. Swarm
+ * replaces an unhealthy task, so a readiness check there would kill a server that waits for its
+ * peers (the first server of a new ensemble, the servers of a cut-off minority) over and over;
+ * whether a server serves is the roll gates' question.
+ */
+export const ZOOKEEPER_LIVENESS_TEST: readonly string[] = Object.freeze([
+    "CMD-SHELL",
+    `${renderSrvrQuery("127.0.0.1")} | grep -qE '^(Mode: |This ZooKeeper instance is not currently serving requests)'`,
+]);
+
 /** Seconds a server gets to stop before docker kills its start wrapper too (it stops at once, see renderServerStartScript). */
 export const SERVER_STOP_SECONDS = 30;
 
