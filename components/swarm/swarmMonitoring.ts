@@ -113,6 +113,9 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
         const published = (port: number | undefined) => (settings.swarm.publishHostPorts ? port : undefined);
         const url = (port: number | undefined) =>
             pulumi.output(published(port) === undefined || manager.address === undefined ? undefined : `http://${manager.address}:${port}`);
+        // As the app does: nothing here changes before the ensembles' updates are through, so a
+        // refused update (the pre-flight check) leaves the scrape config as it was.
+        const ensembles = args.ensembles.filter((e): e is typeof e & pulumi.Resource => pulumi.Resource.isInstance(e));
         const networkIds = pulumi.all(settings.ensembles.map((e) => e.networkId)).apply((ids) => [...new Set(ids)]);
 
         const service = (
@@ -133,7 +136,7 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
             const files = createSwarmFiles(
                 host(key),
                 { configs: spec.configs, secrets: spec.secrets },
-                { provider, parent: this, labels },
+                { provider, parent: this, labels, dependsOn: ensembles },
                 NOBODY,
             );
             const port = published(spec.hostPort);
@@ -172,7 +175,7 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
                     updateConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", delay: "0s" },
                     convergeConfig: { delay: "1s", timeout: "2m" },
                 },
-                { parent: this, provider },
+                { parent: this, provider, dependsOn: ensembles },
             );
         };
 

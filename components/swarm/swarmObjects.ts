@@ -80,7 +80,7 @@ const [UID, GID] = CONTAINER_USER.split(":");
 export function createSwarmFiles(
     base: string,
     files: { configs: Record<string, SwarmFile>; secrets: Record<string, SwarmFile> },
-    opts: { provider: docker.Provider; parent: pulumi.Resource; labels: { label: string; value: string }[] },
+    opts: { provider: docker.Provider; parent: pulumi.Resource; labels: { label: string; value: string }[]; dependsOn?: pulumi.Resource[] },
     owner: { uid: string; gid: string } = { uid: UID, gid: GID },
 ): SwarmFileRefs {
     const refs: SwarmFileRefs = { configs: [], secrets: [] };
@@ -100,7 +100,7 @@ export function createSwarmFiles(
                 data: pulumi.output(f.content).apply((text) => Buffer.from(text).toString("base64")),
                 labels,
             },
-            { provider: opts.provider, parent: opts.parent },
+            { provider: opts.provider, parent: opts.parent, dependsOn: opts.dependsOn },
         );
         refs.configs.push({
             configId: config.id,
@@ -120,7 +120,7 @@ export function createSwarmFiles(
                 data: pulumi.secret(pulumi.output(f.content).apply((text) => Buffer.from(text).toString("base64"))),
                 labels,
             },
-            { provider: opts.provider, parent: opts.parent },
+            { provider: opts.provider, parent: opts.parent, dependsOn: opts.dependsOn },
         );
         refs.secrets.push({
             secretId: secret.id,
