@@ -4,10 +4,15 @@
  * swarm configs and secrets with content-hashed names, and nothing published unless asked for.
  */
 import { DOCKER_CONTAINER, DOCKER_VOLUME, RecordingMocks, Registration, resolve, setupMocks } from "../../testkit/mocks";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { rawConfig } from "./stackFiles";
 import { StackConfigError, parseStackConfig, resolvePlatformSettings } from "../../stacks/config";
 import { PlatformOutputs, deployPlatform } from "../../stacks/program";
 import { renderServerTask } from "../../components/swarm/serverService";
+import { ZOOKEEPER_HEALTHCHECK_TEST, ZOOKEEPER_LIVENESS_TEST } from "../../components/zookeeper/zookeeperNode";
 import { renderZooCfg } from "../../components/zookeeper/zooCfg";
 import {
     checkCapabilities,
@@ -46,6 +51,7 @@ function hostOf(mocks: RecordingMocks, reg: Registration): string {
 }
 
 const socket = (label: string) => `unix:///run/zkmh-${label}/docker.sock`;
+const NETWORK = "docker:index/network:Network";
 
 describe("stack swarm", () => {
     let mocks: RecordingMocks;
@@ -305,5 +311,63 @@ describe("renderServerTask", () => {
         ]) {
             expect(renderServerTask(changed as never).specHash).not.toBe(hash);
         }
+    });
+});
+
+describe("the swarm server's health check", () => {
+    // A stand-in `nc` that prints what a server's srvr would (or nothing: the server is down).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "zk-liveness-"));
+    fs.writeFileSync(path.join(bin, "nc"), '#!/bin/sh\ncat >/dev/null\nprintf "%s" "$SRVR"\n', { mode: 0o755 });
+    const passes = (test: readonly string[], srvr: string) => {
+        try {
+            execFileSync("/bin/sh", ["-c", test[1]], { env: { PATH: `${bin}:/usr/bin:/bin`, SRVR: srvr }, stdio: "ignore" });
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    const following = "Zookeeper version: 3.9.4\nLatency min/avg/max: 0/0.0/0\nMode: follower\nNode count: 5\n";
+    const waiting = "This ZooKeeper instance is not currently serving requests\n";
+
+    it("passes for a server that serves, and for one that waits for its peers, unlike the readiness check", () => {
+        expect(ZOOKEEPER_LIVENESS_TEST[0]).toBe("CMD-SHELL");
+        expect([passes(ZOOKEEPER_LIVENESS_TEST, following), passes(ZOOKEEPER_LIVENESS_TEST, waiting)]).toEqual([true, true]);
+        expect([passes(ZOOKEEPER_HEALTHCHECK_TEST, following), passes(ZOOKEEPER_HEALTHCHECK_TEST, waiting)]).toEqual([true, false]);
+    });
+
+    it("fails for a server that does not answer", () => {
+        expect(passes(ZOOKEEPER_LIVENESS_TEST, "")).toBe(false);
+    });
+
+    it("is what every server task runs", () => {
+        const zooCfg = {
+            tickTime: 500,
+            initLimit: 20,
+            syncLimit: 4,
+            maxClientCnxns: 60,
+            autopurgeIntervalHours: 1,
+            autopurgeSnapRetainCount: 3,
+            fourLetterWords: ["srvr"],
+            servers: [{ id: 1, host: "zk-1" }],
+        };
+        const task = renderServerTask({ id: 1, host: "zk-1", image: "zookeeper:3.9.4", zooCfg, memoryMb: 256, nodeLabel: "h1" } as never);
+        expect(task.healthcheck.tests).toEqual([...ZOOKEEPER_LIVENESS_TEST]);
+    });
+});
+
+describe("the swarm ensemble's overlay network", () => {
+    const networkOf = async (encryptedOverlay: boolean) => {
+        const raw = rawConfig("swarm");
+        const { mocks } = await deploy({ ...raw, swarm: { ...(raw.swarm as Record<string, unknown>), encryptedOverlay } });
+        const networks = mocks.byType(NETWORK);
+        expect(networks).toHaveLength(1);
+        return networks[0];
+    };
+
+    it("carries the encryption in its name, so turning it on or off replaces the network", async () => {
+        const plain = await networkOf(false);
+        expect([plain.inputs.name, plain.inputs.options ?? {}]).toEqual(["zk-swarm-net", {}]);
+        const encrypted = await networkOf(true);
+        expect([encrypted.inputs.name, encrypted.inputs.options]).toEqual(["zk-swarm-encrypted-net", { encrypted: "true" }]);
     });
 });
