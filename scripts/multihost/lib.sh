@@ -29,6 +29,8 @@ MH_BRIDGE_NET=10.215.0.0/16
 # The local networks each daemon makes itself (docker_gwbridge, user bridges): 10.216.(16N).0/20.
 MH_LOCAL_POOLS=10.216.0.0/16
 MH_SAFETY_NETS=("$MH_LINK_NET" "$MH_OVERLAY_POOL" "$MH_BRIDGE_NET" "$MH_LOCAL_POOLS")
+# This folder (the resolver script lives here).
+MH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Hosts 1..9: two-digit last octets keep the names and addresses in step.
 MH_MAX_HOSTS=9
 
@@ -85,4 +87,60 @@ mh_live_pid() {
   local pid
   pid="$(cat "$1" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# A dockerd for host i, inside its namespace (the research file's recipe: private cgroup, run and
+# containerd mounts, its own hostname, no image pulls).
+mh_start_dockerd() {
+  local i="$1" host
+  host="$(mh_host "$i")"
+  mkdir -p "/run/$host" "$(mh_data_root "$i")" "$(mh_exec_root "$i")"
+  cat >"/run/$host/daemon.json" <<EOF
+{"deprecated-key-path": "$(mh_data_root "$i")/key.json", "log-driver": "json-file", "log-opts": {"max-size": "5m", "max-file": "2"},
+ "default-address-pools": [{"base": "$(mh_local_pool "$i")", "size": 24}], "dns": ["$(mh_host_addr "$i")"]}
+EOF
+  # shellcheck disable=SC2016
+  setsid ip netns exec "$host" unshare --uts bash -c '
+    set -e
+    mount -t tmpfs cgroup_root /sys/fs/cgroup
+    grep " - cgroup " /proc/1/mountinfo | while read -r _ _ _ _ mp _ _ _ _ opts; do
+      mkdir -p "$mp"; mount -t cgroup -o "${opts#rw,}" cgroup "$mp"
+    done
+    mount -t tmpfs none /run/docker 2>/dev/null || { mkdir -p /run/docker; mount -t tmpfs none /run/docker; }
+    mkdir -p /run/containerd; mount -t tmpfs none /run/containerd
+    hostname "$0"
+    export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
+    exec dockerd -H "unix://$1" --data-root "$2" --exec-root "$3" --pidfile "$4" \
+      --config-file "/run/$0/daemon.json" --cgroup-parent "/$0" --bip "$5" \
+      --swarm-default-advertise-addr "$6"
+  ' "$host" "$(mh_socket "$i")" "$(mh_data_root "$i")" "$(mh_exec_root "$i")" "$(mh_pidfile "$i")" \
+    "$(mh_bridge_cidr "$i")" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
+}
+# The containers' upstream resolver, on the host's own address: it answers "no such name" at once.
+mh_start_resolver() {
+  local i="$1" host
+  host="$(mh_host "$i")"
+  mkdir -p "/run/$host"
+  setsid ip netns exec "$host" node "$MH_DIR/nxdomain-resolver.js" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
+  echo $! >"$(mh_resolver_pidfile "$i")"
+}
+
+# Host i's resolver and dockerd, each unless it runs already.
+mh_start_host() {
+  mh_live_pid "$(mh_resolver_pidfile "$1")" >/dev/null || mh_start_resolver "$1"
+  mh_live_pid "$(mh_pidfile "$1")" >/dev/null || mh_start_dockerd "$1"
+}
+
+mh_wait_dockerd() {
+  for _ in $(seq 1 150); do mh_docker "$1" version >/dev/null 2>&1 && return 0; sleep 0.2; done
+  mh_die "the dockerd of $(mh_host "$1") does not answer; its log: $(mh_log "$1")"
+}
+
+# Stops host i's dockerd; it stops its containers (their stop grace) before it exits.
+mh_stop_dockerd() {
+  local pid
+  pid="$(mh_live_pid "$(mh_pidfile "$1")")" || return 0
+  kill -TERM "$pid"
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL "$pid"
 }

@@ -51,57 +51,24 @@ for ((i = 1; i <= n; i++)); do
 done
 for ((i = 1; i <= n; i++)); do mh_check_local "$(mh_host_addr "$i")"; done
 
-# 4. A dockerd per host, inside its namespace (the research file's recipe: private cgroup, run
-#    and containerd mounts, its own hostname, no image pulls).
-start_dockerd() {
-  local i="$1" host
-  host="$(mh_host "$i")"
-  mkdir -p "/run/$host" "$(mh_data_root "$i")" "$(mh_exec_root "$i")"
-  cat >"/run/$host/daemon.json" <<EOF
-{"deprecated-key-path": "$(mh_data_root "$i")/key.json", "log-driver": "json-file", "log-opts": {"max-size": "5m", "max-file": "2"},
- "default-address-pools": [{"base": "$(mh_local_pool "$i")", "size": 24}], "dns": ["$(mh_host_addr "$i")"]}
-EOF
-  # shellcheck disable=SC2016
-  setsid ip netns exec "$host" unshare --uts bash -c '
-    set -e
-    mount -t tmpfs cgroup_root /sys/fs/cgroup
-    grep " - cgroup " /proc/1/mountinfo | while read -r _ _ _ _ mp _ _ _ _ opts; do
-      mkdir -p "$mp"; mount -t cgroup -o "${opts#rw,}" cgroup "$mp"
-    done
-    mount -t tmpfs none /run/docker 2>/dev/null || { mkdir -p /run/docker; mount -t tmpfs none /run/docker; }
-    mkdir -p /run/containerd; mount -t tmpfs none /run/containerd
-    hostname "$0"
-    export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
-    exec dockerd -H "unix://$1" --data-root "$2" --exec-root "$3" --pidfile "$4" \
-      --config-file "/run/$0/daemon.json" --cgroup-parent "/$0" --bip "$5" \
-      --swarm-default-advertise-addr "$6"
-  ' "$host" "$(mh_socket "$i")" "$(mh_data_root "$i")" "$(mh_exec_root "$i")" "$(mh_pidfile "$i")" \
-    "$(mh_bridge_cidr "$i")" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
-}
-# The containers' upstream resolver, on the host's own address: it answers "no such name" at once.
-start_resolver() {
-  local i="$1" host
-  host="$(mh_host "$i")"
-  mkdir -p "/run/$host"
-  setsid ip netns exec "$host" node "$here/nxdomain-resolver.js" "$(mh_host_addr "$i")" >>"$(mh_log "$i")" 2>&1 </dev/null &
-  echo $! >"$(mh_resolver_pidfile "$i")"
-}
+# 4. A dockerd per host, inside its namespace, and its upstream resolver (lib.sh).
 for ((i = 1; i <= n; i++)); do
-  mh_live_pid "$(mh_resolver_pidfile "$i")" >/dev/null || start_resolver "$i"
-  mh_live_pid "$(mh_pidfile "$i")" >/dev/null || start_dockerd "$i"
+  mh_start_host "$i"
 done
-for ((i = 1; i <= n; i++)); do
-  for _ in $(seq 1 150); do mh_docker "$i" version >/dev/null 2>&1 && break; sleep 0.2; done
-  mh_docker "$i" version >/dev/null 2>&1 || mh_die "the dockerd of $(mh_host "$i") does not answer; its log: $(mh_log "$i")"
-done
+for ((i = 1; i <= n; i++)); do mh_wait_dockerd "$i"; done
 daemons_at=$SECONDS
 
 # 5. The local images, the same image ids on every host (there is no registry).
 archive="$MH_STATE_DIR/images.tar"
+declare -A local_ids=()
+for image in "${images[@]}"; do
+  local_ids[$image]="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)" ||
+    mh_die "image $image is not in the local engine: run npm run toolchain, then npm run images"
+done
 missing=()
 for ((i = 1; i <= n; i++)); do
   for image in "${images[@]}"; do
-    [[ "$(mh_docker "$i" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" == "$(docker image inspect -f '{{.Id}}' "$image")" ]] || { missing+=("$i"); break; }
+    [[ "$(mh_docker "$i" image inspect -f '{{.Id}}' "$image" 2>/dev/null)" == "${local_ids[$image]}" ]] || { missing+=("$i"); break; }
   done
 done
 if ((${#missing[@]} > 0)); then

@@ -17,14 +17,9 @@ n="$(mh_recorded_hosts)"
 namespace_pids() { ip netns pids "$1" 2>/dev/null || true; }
 
 stop_host() {
-  local i="$1" host pid
+  local i="$1" host
   host="$(mh_host "$i")"
-  if pid="$(mh_live_pid "$(mh_pidfile "$i")")"; then
-    # The daemon stops its containers (their stop grace) before it exits.
-    kill -TERM "$pid"
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
+  mh_stop_dockerd "$i"
   # Containers have namespaces of their own, but live in the host's cgroups (--cgroup-parent).
   local cg procs
   procs="$(cat /sys/fs/cgroup/pids/"$host"/*/cgroup.procs /sys/fs/cgroup/pids/"$host"/cgroup.procs 2>/dev/null || true)"
