@@ -298,3 +298,56 @@ export async function readBack(client: Client, prefix: string, acknowledged: num
     }
     return { missing, duplicates, outOfOrder };
 }
+
+/**
+ * Sync modes a (re)joining follower logs in Learner.syncWithLeader (ZooKeeper 3.9.4, INFO, each
+ * followed by " 0x<zxid>"): DIFF sends the transactions it missed, SNAP the whole data tree (what a
+ * server with an empty data dir gets), TRUNC cuts a log that went further than the leader's.
+ */
+export const SYNC_DIFF = "Getting a diff from the leader";
+export const SYNC_SNAP = "Getting a snapshot from leader";
+export const SYNC_TRUNC = "Truncating log to get in sync with the leader";
+
+/**
+ * How many of its last committed transactions a leader keeps in memory (zookeeper.commitLogCount,
+ * 500 by default). It answers DIFF only while a follower's last zxid is among them: the on-disk
+ * alternative is refused whenever the txnlog files (64 MB preallocated) exceed a third of the
+ * latest snapshot, i.e. always with test data this small. An unpaced writer (hundreds of
+ * writes/s) puts a server that is away a few seconds past that window, and it gets SNAP however
+ * intact its volume is.
+ */
+export const LEADER_COMMIT_LOG_TXNS = 500;
+
+/**
+ * The writer pace that keeps a server away for `awayMs` within half the DIFF window (the other
+ * half is for the app's and the sessions' own transactions).
+ */
+export function paceForDiffMs(awayMs: number): number {
+    return Math.ceil(awayMs / (LEADER_COMMIT_LOG_TXNS / 2));
+}
+
+/**
+ * The longest time without an acknowledgement across [from, to]: from the last one before `from`
+ * to the first after it, and between those inside (how long a fault kept the writer waiting).
+ */
+export function longestGap(ackTimes: readonly number[], from: number, to: number): number {
+    let previous = [...ackTimes].reverse().find((t) => t <= from) ?? from;
+    let longest = 0;
+    for (const t of ackTimes) {
+        if (t <= from || t > to) {
+            continue;
+        }
+        longest = Math.max(longest, t - previous);
+        previous = t;
+    }
+    return longest;
+}
+
+/**
+ * longestGap, counting the wait from the last acknowledgement to `to` as well: for a writer that
+ * is still running at `to`, so that writes which never resumed count as the gap they are.
+ */
+export function longestGapThrough(ackTimes: readonly number[], from: number, to: number): number {
+    const last = [...ackTimes].reverse().find((t) => t <= to) ?? from;
+    return Math.max(longestGap(ackTimes, from, to), to - Math.max(last, from));
+}

@@ -11,7 +11,18 @@ import * as path from "path";
 import { promisify } from "util";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Project, copyProject, countModes, docker, modes, openStack, sleep, waitFor } from "../../testkit/harness";
-import { SequentialWriter, WRITER_OPERATION_TIMEOUT_MS, WriterReport, connect, readBack } from "../../testkit/zk";
+import {
+    SYNC_DIFF,
+    SYNC_SNAP,
+    SYNC_TRUNC,
+    SequentialWriter,
+    longestGap,
+    paceForDiffMs,
+    WRITER_OPERATION_TIMEOUT_MS,
+    WriterReport,
+    connect,
+    readBack,
+} from "../../testkit/zk";
 
 const execFileAsync = promisify(execFile);
 
@@ -44,23 +55,10 @@ const LEADER_KILL_MEDIAN_MAX_MS = 1500;
 const LEADER_KILL_EACH_MAX_MS = 4000;
 
 /**
- * Sync modes a (re)joining follower logs in Learner.syncWithLeader (ZooKeeper 3.9.4, INFO, each
- * followed by " 0x<zxid>"): DIFF sends the transactions it missed, SNAP the whole data tree (what a
- * server with an empty data dir gets), TRUNC cuts a log that went further than the leader's.
+ * Pace of the writer while a server is replaced: a replacement is away up to 25 s, so that it
+ * gets DIFF (LEADER_COMMIT_LOG_TXNS), not SNAP.
  */
-const SYNC_DIFF = "Getting a diff from the leader";
-const SYNC_SNAP = "Getting a snapshot from leader";
-const SYNC_TRUNC = "Truncating log to get in sync with the leader";
-
-/**
- * Pace of the writer while a server is replaced. A leader answers DIFF only while the follower's
- * last zxid is among the last 500 committed transactions it keeps in memory
- * (zookeeper.commitLogCount): the on-disk alternative is refused whenever the txnlog files (64 MB
- * preallocated) exceed a third of the latest snapshot, i.e. always with data this small. An
- * unpaced writer (hundreds of writes/s) puts a server that is away a few seconds past that window,
- * and it gets SNAP however intact its volume is. At one write per 100 ms the window is 50 s.
- */
-const REPLACEMENT_WRITER_PACE_MS = 100;
+const REPLACEMENT_WRITER_PACE_MS = paceForDiffMs(25000);
 
 interface CaseResult {
     name: string;
@@ -103,19 +101,6 @@ async function writesFlowAfter(writer: SequentialWriter, since: number, timeoutM
         const after = writer.ackTimes.find((t) => t > since);
         return after;
     });
-}
-
-function longestGap(ackTimes: readonly number[], from: number, to: number): number {
-    let previous = [...ackTimes].reverse().find((t) => t <= from) ?? from;
-    let longest = 0;
-    for (const t of ackTimes) {
-        if (t <= from || t > to) {
-            continue;
-        }
-        longest = Math.max(longest, t - previous);
-        previous = t;
-    }
-    return longest;
 }
 
 /**
