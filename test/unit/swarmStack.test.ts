@@ -275,19 +275,23 @@ describe("swarm stack validation", () => {
     });
 });
 
+/** A server task's zoo.cfg settings as the swarm stack renders them. */
+const TASK_ZOO_CFG = {
+    tickTime: 500,
+    initLimit: 20,
+    syncLimit: 4,
+    maxClientCnxns: 60,
+    autopurgeIntervalHours: 1,
+    autopurgeSnapRetainCount: 3,
+    fourLetterWords: ["ruok", "srvr"],
+    servers: [1, 2, 3].map((id) => ({ id, host: `zk-${id}` })),
+    quorumSasl: true,
+};
+const TASK_BASE = { id: 2, host: "zk-2", image: "zookeeper:3.9.4", zooCfg: TASK_ZOO_CFG, memoryMb: 256, nodeLabel: "h2", quorumSasl: true };
+
 describe("renderServerTask", () => {
-    const zooCfg = {
-        tickTime: 500,
-        initLimit: 20,
-        syncLimit: 4,
-        maxClientCnxns: 60,
-        autopurgeIntervalHours: 1,
-        autopurgeSnapRetainCount: 3,
-        fourLetterWords: ["ruok", "srvr"],
-        servers: [1, 2, 3].map((id) => ({ id, host: `zk-${id}` })),
-        quorumSasl: true,
-    };
-    const base = { id: 2, host: "zk-2", image: "zookeeper:3.9.4", zooCfg, memoryMb: 256, nodeLabel: "h2", quorumSasl: true };
+    const zooCfg = TASK_ZOO_CFG;
+    const base = TASK_BASE;
 
     it("pins the task to its node and renders the ensemble's zoo.cfg", () => {
         const task = renderServerTask(base as never);
@@ -340,17 +344,7 @@ describe("the swarm server's health check", () => {
     });
 
     it("is what every server task runs", () => {
-        const zooCfg = {
-            tickTime: 500,
-            initLimit: 20,
-            syncLimit: 4,
-            maxClientCnxns: 60,
-            autopurgeIntervalHours: 1,
-            autopurgeSnapRetainCount: 3,
-            fourLetterWords: ["srvr"],
-            servers: [{ id: 1, host: "zk-1" }],
-        };
-        const task = renderServerTask({ id: 1, host: "zk-1", image: "zookeeper:3.9.4", zooCfg, memoryMb: 256, nodeLabel: "h1" } as never);
+        const task = renderServerTask(TASK_BASE as never);
         expect(task.healthcheck.tests).toEqual([...ZOOKEEPER_LIVENESS_TEST]);
     });
 });
