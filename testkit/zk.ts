@@ -308,6 +308,11 @@ export const SYNC_DIFF = "Getting a diff from the leader";
 export const SYNC_SNAP = "Getting a snapshot from leader";
 export const SYNC_TRUNC = "Truncating log to get in sync with the leader";
 
+/** The sync-mode lines of a server's log, in order. */
+export function syncLines(log: string): string[] {
+    return log.split("\n").filter((l) => [SYNC_DIFF, SYNC_SNAP, SYNC_TRUNC].some((mode) => l.includes(mode)));
+}
+
 /**
  * How many of its last committed transactions a leader keeps in memory (zookeeper.commitLogCount,
  * 500 by default). It answers DIFF only while a follower's last zxid is among them: the on-disk

@@ -13,8 +13,6 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { Project, copyProject, countModes, docker, modes, openStack, sleep, waitFor } from "../../testkit/harness";
 import {
     SYNC_DIFF,
-    SYNC_SNAP,
-    SYNC_TRUNC,
     SequentialWriter,
     longestGap,
     paceForDiffMs,
@@ -22,6 +20,7 @@ import {
     WriterReport,
     connect,
     readBack,
+    syncLines,
 } from "../../testkit/zk";
 
 const execFileAsync = promisify(execFile);
@@ -475,7 +474,7 @@ describe("faults under load", () => {
         // replacement: from the transactions on its volume onwards (DIFF), never the whole tree
         // (SNAP, what a server with an empty volume gets).
         const logs = await containerLogs(victim);
-        const syncs = logs.split("\n").filter((l) => [SYNC_DIFF, SYNC_SNAP, SYNC_TRUNC].some((mode) => l.includes(mode)));
+        const syncs = syncLines(logs);
         const leaderNow = await leaderIndex();
         const leaderSide = (await containerLogs(containers[leaderNow]))
             .split("\n")

@@ -25,7 +25,6 @@ import { QuorumSampler, SAMPLE_INTERVAL_MS, quorumLosses } from "../../testkit/m
 import {
     SYNC_DIFF,
     SYNC_SNAP,
-    SYNC_TRUNC,
     SequentialWriter,
     WriterReport,
     connect,
@@ -33,6 +32,7 @@ import {
     longestGapThrough,
     paceForDiffMs,
     readBack,
+    syncLines,
 } from "../../testkit/zk";
 
 const STACK = "swarm";
@@ -98,6 +98,19 @@ async function writerOn(ids: number[], prefix: string, paceMs = 10): Promise<Seq
 async function stopWriter(writer: SequentialWriter): Promise<WriterReport> {
     runningWriters.delete(writer);
     return writer.stop();
+}
+
+/** Waits until server `id` serves again (leader or follower), up to the rejoin bound. */
+async function serverServes(id: number): Promise<void> {
+    await waitFor(`server ${id} serving again`, REJOIN_MAX_MS, async () => {
+        const mode = modeOf(await fourLetterWord(hostPorts[id - 1], "srvr"));
+        return mode === "follower" || mode === "leader" ? true : undefined;
+    });
+}
+
+/** Sync-mode lines for the summary, from the words that name the mode on. */
+function syncSummary(lines: string[]): string {
+    return lines.map((l) => l.replace(/^.*(Getting|Truncating)/, "$1")).join(" | ");
 }
 
 /** What server `id` logged about elections since `since`: for a failure message. */
@@ -287,28 +300,17 @@ test("a follower's host cut off: writes go on (gap <= 2 s, 0 lost); healed, it r
         await hostFault("heal", host);
     }
     const since = new Date(healAt - 1000).toISOString();
-    await waitFor(`server ${id} serving again`, REJOIN_MAX_MS, async () => {
-        const mode = modeOf(await fourLetterWord(hostPorts[id - 1], "srvr"));
-        return mode === "follower" || mode === "leader" ? true : undefined;
-    });
+    await serverServes(id);
     const rejoinMs = Date.now() - healAt;
     await sleep(1500);
     const report = await stopWriter(writer);
     const gap = longestGapThrough(report.ackTimes, cutAt, healAt);
     const lost = await lostWrites(writer, report);
     const container = await serverContainer(id);
-    const syncs = (await onHost(host, "logs", "--since", since, container).catch(async () => ""))
-        .split("\n")
-        .filter((l) => [SYNC_DIFF, SYNC_SNAP, SYNC_TRUNC].some((s) => l.includes(s)));
-    const logs =
-        syncs.length > 0
-            ? syncs
-            : (await onHost(host, "logs", container))
-                  .split("\n")
-                  .filter((l) => [SYNC_DIFF, SYNC_SNAP, SYNC_TRUNC].some((s) => l.includes(s)))
-                  .slice(-1);
+    const syncs = syncLines(await onHost(host, "logs", "--since", since, container).catch(async () => ""));
+    const logs = syncs.length > 0 ? syncs : syncLines(await onHost(host, "logs", container)).slice(-1);
     figure(
-        `follower host cut: server ${id} on ${host.label}, ${CUT_MS} ms cut; longest write gap ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; rejoined ${rejoinMs} ms after the heal; sync: ${logs.map((l) => l.replace(/^.*(Getting|Truncating)/, "$1")).join(" | ")}`,
+        `follower host cut: server ${id} on ${host.label}, ${CUT_MS} ms cut; longest write gap ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; rejoined ${rejoinMs} ms after the heal; sync: ${syncSummary(logs)}`,
     );
     expect(lost).toBe(0);
     expect(gap).toBeLessThanOrEqual(FOLLOWER_CUT_GAP_MAX_MS);
@@ -380,20 +382,15 @@ test("a host's dockerd stopped and started: the ensemble serves meanwhile, and t
     const startAt = Date.now();
     await hostFault("start", host);
     const since = new Date(startAt - 1000).toISOString();
-    await waitFor(`server ${id} serving again`, REJOIN_MAX_MS, async () => {
-        const mode = modeOf(await fourLetterWord(hostPorts[id - 1], "srvr"));
-        return mode === "follower" || mode === "leader" ? true : undefined;
-    });
+    await serverServes(id);
     const backMs = Date.now() - startAt;
     await sleep(1500);
     const report = await stopWriter(writer);
     const lost = await lostWrites(writer, report);
     const container = await serverContainer(id);
-    const syncs = (await onHost(host, "logs", "--since", since, container))
-        .split("\n")
-        .filter((l) => [SYNC_DIFF, SYNC_SNAP, SYNC_TRUNC].some((s) => l.includes(s)));
+    const syncs = syncLines(await onHost(host, "logs", "--since", since, container));
     figure(
-        `host stop: dockerd of ${host.label} stopped ${startAt - stopAt} ms; server ${id} serving ${backMs} ms after the start; longest write gap ${longestGap(report.ackTimes, stopAt, Date.now())} ms; ${lost} lost; sync: ${syncs.map((l) => l.replace(/^.*(Getting|Truncating)/, "$1")).join(" | ")}`,
+        `host stop: dockerd of ${host.label} stopped ${startAt - stopAt} ms; server ${id} serving ${backMs} ms after the start; longest write gap ${longestGap(report.ackTimes, stopAt, Date.now())} ms; ${lost} lost; sync: ${syncSummary(syncs)}`,
     );
     expect(lost).toBe(0);
     expect(await onHost(host, "exec", container, "cat", `/data/${marker}`)).toBe(marker);
