@@ -20,7 +20,7 @@ import {
     summary,
     waitFor,
 } from "../../testkit/harness";
-import { SimulatedHost, checkOnLink, hostFault, onHost, setUpHosts, tearDownHosts } from "../../testkit/multihost";
+import { SimulatedHost, checkOnLink, hostFault, onHost, setUpHosts, swarmSettled, tearDownHosts } from "../../testkit/multihost";
 import { QuorumSampler, SAMPLE_INTERVAL_MS, quorumLosses } from "../../testkit/membership";
 import {
     SYNC_DIFF,
@@ -108,6 +108,18 @@ async function serverServes(id: number): Promise<void> {
     });
 }
 
+/**
+ * After a heal or a start: waits for server `id` to serve and for the swarm's control plane, side
+ * by side, so that each figure (ms from `since`) is its own.
+ */
+async function servesAgainWithSwarm(id: number, since: number): Promise<{ servingMs: number; swarmMs: number }> {
+    const [servingMs, swarmMs] = await Promise.all([
+        serverServes(id).then(() => Date.now() - since),
+        swarmSettled(hosts[0], hosts.length).then(() => Date.now() - since),
+    ]);
+    return { servingMs, swarmMs };
+}
+
 /** Sync-mode lines for the summary, from the words that name the mode on. */
 function syncSummary(lines: string[]): string {
     return lines.map((l) => l.replace(/^.*(Getting|Truncating)/, "$1")).join(" | ");
@@ -168,6 +180,7 @@ async function cutLeaderHost(label: string): Promise<number> {
     await hostFault("cut", serverHosts[leader - 1]);
     let gap: number;
     let stayingModes: string[];
+    let swarmMs: number;
     try {
         const cutDone = Date.now();
         await waitFor("a write acknowledged by the servers that stay", 60000, async () => writer.ackTimes.find((t) => t > cutDone));
@@ -183,6 +196,9 @@ async function cutLeaderHost(label: string): Promise<number> {
         }
     } finally {
         await hostFault("heal", serverHosts[leader - 1]);
+        // Every host is a swarm manager: the healed one can hold a raft election, and the next test's
+        // `docker service` commands would fail in it with "The swarm does not have a leader".
+        swarmMs = await swarmSettled(hosts[0], hosts.length);
     }
     // The premise: the servers that stay elected a leader of their own while the host was cut.
     if (stayingModes.filter((m) => m === "leader").length !== 1) {
@@ -197,7 +213,7 @@ async function cutLeaderHost(label: string): Promise<number> {
     const onLeaderReport = onLeader ? await stopWriter(onLeader) : undefined;
     const lost = await lostWrites(writer, report);
     figure(
-        `leader host cut (${label}): server ${leader} on ${serverHosts[leader - 1].label}; writes resumed on the others after ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost`,
+        `leader host cut (${label}): server ${leader} on ${serverHosts[leader - 1].label}; writes resumed on the others after ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; swarm whole ${swarmMs} ms after the heal`,
     );
     expect(lost).toBe(0);
     if (onLeader && onLeaderReport) expect(await lostWrites(onLeader, onLeaderReport)).toBe(0);
@@ -300,8 +316,7 @@ test("a follower's host cut off: writes go on (gap <= 2 s, 0 lost); healed, it r
         await hostFault("heal", host);
     }
     const since = new Date(healAt - 1000).toISOString();
-    await serverServes(id);
-    const rejoinMs = Date.now() - healAt;
+    const { servingMs: rejoinMs, swarmMs } = await servesAgainWithSwarm(id, healAt);
     await sleep(1500);
     const report = await stopWriter(writer);
     const gap = longestGapThrough(report.ackTimes, cutAt, healAt);
@@ -310,7 +325,7 @@ test("a follower's host cut off: writes go on (gap <= 2 s, 0 lost); healed, it r
     const syncs = syncLines(await onHost(host, "logs", "--since", since, container).catch(async () => ""));
     const logs = syncs.length > 0 ? syncs : syncLines(await onHost(host, "logs", container)).slice(-1);
     figure(
-        `follower host cut: server ${id} on ${host.label}, ${CUT_MS} ms cut; longest write gap ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; rejoined ${rejoinMs} ms after the heal; sync: ${syncSummary(logs)}`,
+        `follower host cut: server ${id} on ${host.label}, ${CUT_MS} ms cut; longest write gap ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; rejoined ${rejoinMs} ms after the heal, swarm whole after ${swarmMs} ms; sync: ${syncSummary(logs)}`,
     );
     expect(lost).toBe(0);
     expect(gap).toBeLessThanOrEqual(FOLLOWER_CUT_GAP_MAX_MS);
@@ -382,15 +397,14 @@ test("a host's dockerd stopped and started: the ensemble serves meanwhile, and t
     const startAt = Date.now();
     await hostFault("start", host);
     const since = new Date(startAt - 1000).toISOString();
-    await serverServes(id);
-    const backMs = Date.now() - startAt;
+    const { servingMs: backMs, swarmMs } = await servesAgainWithSwarm(id, startAt);
     await sleep(1500);
     const report = await stopWriter(writer);
     const lost = await lostWrites(writer, report);
     const container = await serverContainer(id);
     const syncs = syncLines(await onHost(host, "logs", "--since", since, container));
     figure(
-        `host stop: dockerd of ${host.label} stopped ${startAt - stopAt} ms; server ${id} serving ${backMs} ms after the start; longest write gap ${longestGap(report.ackTimes, stopAt, Date.now())} ms; ${lost} lost; sync: ${syncSummary(syncs)}`,
+        `host stop: dockerd of ${host.label} stopped ${startAt - stopAt} ms; server ${id} serving ${backMs} ms after the start, swarm whole after ${swarmMs} ms; longest write gap ${longestGap(report.ackTimes, stopAt, Date.now())} ms; ${lost} lost; sync: ${syncSummary(syncs)}`,
     );
     expect(lost).toBe(0);
     expect(await onHost(host, "exec", container, "cat", `/data/${marker}`)).toBe(marker);
