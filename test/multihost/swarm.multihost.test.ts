@@ -120,6 +120,15 @@ async function servesAgainWithSwarm(id: number, since: number): Promise<{ servin
     return { servingMs, swarmMs };
 }
 
+/** Names the step a failure came from: a ZooKeeper client's error has no line of this file in its stack. */
+async function step<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+        return await work;
+    } catch (err) {
+        throw new Error(`${what}: ${String(err)}`, { cause: err });
+    }
+}
+
 /** Sync-mode lines for the summary, from the words that name the mode on. */
 function syncSummary(lines: string[]): string {
     return lines.map((l) => l.replace(/^.*(Getting|Truncating)/, "$1")).join(" | ");
@@ -198,7 +207,7 @@ async function cutLeaderHost(label: string): Promise<number> {
         await hostFault("heal", serverHosts[leader - 1]);
         // Every host is a swarm manager: the healed one can hold a raft election, and the next test's
         // `docker service` commands would fail in it with "The swarm does not have a leader".
-        swarmMs = await swarmSettled(hosts[0], hosts.length);
+        swarmMs = await step(`leader host cut (${label}): waiting for the swarm after the heal`, swarmSettled(hosts[0], hosts.length));
     }
     // The premise: the servers that stay elected a leader of their own while the host was cut.
     if (stayingModes.filter((m) => m === "leader").length !== 1) {
@@ -207,16 +216,22 @@ async function cutLeaderHost(label: string): Promise<number> {
             `leader host cut (${label}): server ${leader} cut; the servers that stay (${staying.join(", ")}) were ${stayingModes.join(", ")} ${CUT_MS} ms on, not one leader; writes stopped for ${gap} ms\n  ${logs.join("\n  ")}`,
         );
     }
-    await ensembleServes();
+    await step(`leader host cut (${label}): waiting for the whole ensemble`, ensembleServes());
     await sleep(1500);
-    const report = await stopWriter(writer);
-    const onLeaderReport = onLeader ? await stopWriter(onLeader) : undefined;
-    const lost = await lostWrites(writer, report);
+    const report = await step(`leader host cut (${label}): stopping the staying writer`, stopWriter(writer));
+    const onLeaderReport = onLeader
+        ? await step(`leader host cut (${label}): stopping the writer on the cut leader`, stopWriter(onLeader))
+        : undefined;
+    const lost = await step(`leader host cut (${label}): reading the staying writer's writes back`, lostWrites(writer, report));
     figure(
         `leader host cut (${label}): server ${leader} on ${serverHosts[leader - 1].label}; writes resumed on the others after ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; swarm whole ${swarmMs} ms after the heal`,
     );
     expect(lost).toBe(0);
-    if (onLeader && onLeaderReport) expect(await lostWrites(onLeader, onLeaderReport)).toBe(0);
+    if (onLeader && onLeaderReport) {
+        expect(
+            await step(`leader host cut (${label}): reading the cut leader's client's writes back`, lostWrites(onLeader, onLeaderReport)),
+        ).toBe(0);
+    }
     return gap;
 }
 
