@@ -175,6 +175,7 @@ async function leaderOffManager(): Promise<number> {
  * on its own) a client whose session is on the cut leader. Returns the staying writer's gap.
  */
 async function cutLeaderHost(label: string): Promise<number> {
+    const cutStep = <T>(what: string, work: Promise<T>) => step(`leader host cut (${label}): ${what}`, work);
     const leader = await leaderOffManager();
     const staying = [1, 2, 3].filter((id) => id !== leader);
     const writer = await writerOn(staying, `/mh-leader-cut-${label}`);
@@ -207,7 +208,7 @@ async function cutLeaderHost(label: string): Promise<number> {
         await hostFault("heal", serverHosts[leader - 1]);
         // Every host is a swarm manager: the healed one can hold a raft election, and the next test's
         // `docker service` commands would fail in it with "The swarm does not have a leader".
-        swarmMs = await step(`leader host cut (${label}): waiting for the swarm after the heal`, swarmSettled(hosts[0], hosts.length));
+        swarmMs = await cutStep("waiting for the swarm after the heal", swarmSettled(hosts[0], hosts.length));
     }
     // The premise: the servers that stay elected a leader of their own while the host was cut.
     if (stayingModes.filter((m) => m === "leader").length !== 1) {
@@ -216,21 +217,17 @@ async function cutLeaderHost(label: string): Promise<number> {
             `leader host cut (${label}): server ${leader} cut; the servers that stay (${staying.join(", ")}) were ${stayingModes.join(", ")} ${CUT_MS} ms on, not one leader; writes stopped for ${gap} ms\n  ${logs.join("\n  ")}`,
         );
     }
-    await step(`leader host cut (${label}): waiting for the whole ensemble`, ensembleServes());
+    await cutStep("waiting for the whole ensemble", ensembleServes());
     await sleep(1500);
-    const report = await step(`leader host cut (${label}): stopping the staying writer`, stopWriter(writer));
-    const onLeaderReport = onLeader
-        ? await step(`leader host cut (${label}): stopping the writer on the cut leader`, stopWriter(onLeader))
-        : undefined;
-    const lost = await step(`leader host cut (${label}): reading the staying writer's writes back`, lostWrites(writer, report));
+    const report = await cutStep("stopping the staying writer", stopWriter(writer));
+    const onLeaderReport = onLeader ? await cutStep("stopping the writer on the cut leader", stopWriter(onLeader)) : undefined;
+    const lost = await cutStep("reading the staying writer's writes back", lostWrites(writer, report));
     figure(
         `leader host cut (${label}): server ${leader} on ${serverHosts[leader - 1].label}; writes resumed on the others after ${gap} ms; ${report.acknowledged.length} acked, ${lost} lost; swarm whole ${swarmMs} ms after the heal`,
     );
     expect(lost).toBe(0);
     if (onLeader && onLeaderReport) {
-        expect(
-            await step(`leader host cut (${label}): reading the cut leader's client's writes back`, lostWrites(onLeader, onLeaderReport)),
-        ).toBe(0);
+        expect(await cutStep("reading the cut leader's client's writes back", lostWrites(onLeader, onLeaderReport))).toBe(0);
     }
     return gap;
 }
