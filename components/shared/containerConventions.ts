@@ -12,6 +12,21 @@ export const DEFAULT_HOST_IP = "127.0.0.1";
 /** uid:gid of the ZooKeeper servers, the gates and the app: the official images' unprivileged user. */
 export const CONTAINER_USER = "1000:1000";
 
+/**
+ * The paths the zookeeper image declares as VOLUME (scripts/images/zookeeper/Dockerfile). Docker gives
+ * a container that mounts nothing at one of them an anonymous volume, which outlives the container
+ * unless whoever removes it asks for its volumes too; the multi-host destroy test once found three
+ * left on a host. So the swarm stack's containers of that image mount something at each path: a named
+ * volume or a scratch tmpfs (the servers log to the console; the gates write to /tmp and /data).
+ */
+export const ZOOKEEPER_IMAGE_VOLUMES: readonly string[] = Object.freeze(["/data", "/datalog", "/logs"]);
+
+/** Size cap of the scratch tmpfs at an image volume a container does not use. */
+export const SCRATCH_TMPFS_BYTES = 16 * 1024 * 1024;
+
+/** Its mode: world-writable and sticky, like /tmp, for the unprivileged CONTAINER_USER. */
+export const SCRATCH_TMPFS_MODE = 0o1777;
+
 /** Label prefix shared by every container, network and volume this package creates. */
 export const LABEL_PREFIX = "zookeeper-docker";
 

@@ -1,6 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL_VALUES, ScrapeTarget, computeNamePrefix, renderLabels } from "../shared/containerConventions";
+import {
+    LABEL_VALUES,
+    SCRATCH_TMPFS_BYTES,
+    SCRATCH_TMPFS_MODE,
+    ScrapeTarget,
+    computeNamePrefix,
+    renderLabels,
+} from "../shared/containerConventions";
 import { ComponentArgumentsError, parseArgs } from "../shared/contract";
 import { ZOOKEEPER_SWARM_ENSEMBLE_TYPE } from "../shared/typeTokens";
 import { createEnsembleCredentials } from "../zookeeper/credentials";
@@ -132,6 +139,7 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                 timeoutSeconds: settings.rollTimeoutSeconds,
                 labels,
                 provider: providers.manager,
+                scratchVolumes: true,
             },
             this,
         );
@@ -156,6 +164,7 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                 timeoutSeconds: settings.rollTimeoutSeconds,
                 labels,
                 provider: providers.manager,
+                scratchVolumes: true,
             },
             this,
             this.services,
@@ -246,6 +255,7 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                     labels,
                     volumes: [{ volumeName: data.name, containerPath: "/data" }],
                     provider,
+                    scratchVolumes: true,
                 },
                 this,
                 [this.preflight],
@@ -302,6 +312,12 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                             mounts: [
                                 { type: "volume", source: data.name, target: "/data" },
                                 { type: "volume", source: datalog.name, target: "/datalog" },
+                                // No anonymous volume at the image's third VOLUME path (ZOOKEEPER_IMAGE_VOLUMES).
+                                {
+                                    type: "tmpfs",
+                                    target: "/logs",
+                                    tmpfsOptions: { sizeBytes: SCRATCH_TMPFS_BYTES, mode: SCRATCH_TMPFS_MODE },
+                                },
                             ],
                             sysctl: {},
                             healthcheck: task.healthcheck,
@@ -343,6 +359,7 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                         timeoutSeconds: settings.rollTimeoutSeconds,
                         labels,
                         provider,
+                        scratchVolumes: true,
                     },
                     this,
                     [service],

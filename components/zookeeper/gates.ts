@@ -6,7 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_USER } from "../shared/containerConventions";
+import { CONTAINER_USER, SCRATCH_TMPFS_BYTES, SCRATCH_TMPFS_MODE, ZOOKEEPER_IMAGE_VOLUMES } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { PASS_MARKER, passSeenMarker } from "./gateShell";
 
@@ -47,8 +47,26 @@ export interface GateSpec {
     uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
     /** Volumes to mount (the seed step mounts its server's data volume). */
     volumes?: docker.types.input.ContainerVolume[];
+    /**
+     * Mount a scratch tmpfs at each image volume path `volumes` leaves out (scratchTmpfs). The swarm
+     * stack's gates do; a single host's do not yet, as it would replace every seed step on upgrade.
+     */
+    scratchVolumes?: boolean;
     /** The daemon the gate runs on (a swarm node's); default the component's provider. */
     provider?: docker.Provider;
+}
+
+/**
+ * A tmpfs at each of the image's volume paths that `mountedPaths` leaves out, so that the gate
+ * creates no anonymous volume (ZOOKEEPER_IMAGE_VOLUMES says why).
+ */
+export function scratchTmpfs(mountedPaths: readonly unknown[]): Record<string, string> {
+    return Object.fromEntries(
+        ZOOKEEPER_IMAGE_VOLUMES.filter((path) => !mountedPaths.includes(path)).map((path) => [
+            path,
+            `rw,size=${SCRATCH_TMPFS_BYTES},mode=${SCRATCH_TMPFS_MODE.toString(8)}`,
+        ]),
+    );
 }
 
 export function createGate(
@@ -68,6 +86,7 @@ export function createGate(
             networksAdvanced: [{ name: spec.networkName }],
             uploads: spec.uploads,
             volumes: spec.volumes,
+            tmpfs: spec.scratchVolumes === true ? scratchTmpfs((spec.volumes ?? []).map((volume) => volume.containerPath)) : undefined,
             healthcheck: { ...PASS_MARKER_HEALTHCHECK, tests: [...PASS_MARKER_HEALTHCHECK.tests] },
             // `wait` makes the provider fail the update when the marker never
             // appears, and return as soon as it has. No `attach`: it would also

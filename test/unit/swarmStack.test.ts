@@ -27,6 +27,7 @@ import {
     serviceAsContainer,
 } from "../../policy/rules";
 import { ZOOKEEPER_SWARM_ENSEMBLE_TYPE } from "../../components/shared/typeTokens";
+import { ZOOKEEPER_IMAGE_VOLUMES } from "../../components/shared/containerConventions";
 
 const SERVICE = "docker:index/service:Service";
 const PROVIDER = "pulumi:providers:docker";
@@ -147,6 +148,25 @@ describe("stack swarm", () => {
             .concat(mocks.byType(DOCKER_CONTAINER).flatMap((c) => (c.inputs.volumes ?? []) as { source: string }[]));
         expect(mounts.length).toBeGreaterThan(0);
         expect(mounts.filter((m) => String(m.source ?? "").includes("docker.sock"))).toEqual([]);
+    });
+
+    it("leaves no zookeeper image VOLUME path of a server task or one-shot container to an anonymous volume", () => {
+        const dockerfile = fs.readFileSync(path.join(__dirname, "../../scripts/images/zookeeper/Dockerfile"), "utf8");
+        expect(JSON.parse(/^VOLUME (\[.*\])$/m.exec(dockerfile)![1])).toEqual(ZOOKEEPER_IMAGE_VOLUMES);
+        const servers = mocks.byType(SERVICE).filter((s) => /^zk-swarm-\d+$/.test(s.inputs.name));
+        expect(servers).toHaveLength(3);
+        for (const s of servers) {
+            const mounts: Array<{ type: string; target: string }> = s.inputs.taskSpec.containerSpec.mounts;
+            expect(mounts.map((m) => `${m.type} ${m.target}`).sort()).toEqual(["tmpfs /logs", "volume /data", "volume /datalog"]);
+        }
+        const oneShots = mocks.byType(DOCKER_CONTAINER);
+        // The pre-flight check, three seed steps, two roll gates and the ready gate.
+        expect(oneShots).toHaveLength(7);
+        for (const c of oneShots) {
+            const volumePaths = (c.inputs.volumes ?? []).map((v: { containerPath: string }) => v.containerPath);
+            const covered = [...volumePaths, ...Object.keys(c.inputs.tmpfs ?? {})].filter((p) => ZOOKEEPER_IMAGE_VOLUMES.includes(p));
+            expect([c.inputs.name, covered.sort()]).toEqual([c.inputs.name, [...ZOOKEEPER_IMAGE_VOLUMES].sort()]);
+        }
     });
 
     it("publishes host-mode ports only, and exports the hosts' addresses", async () => {
