@@ -21,6 +21,11 @@ export const CONTAINER_USER = "1000:1000";
  */
 export const ZOOKEEPER_IMAGE_VOLUMES: readonly string[] = Object.freeze(["/data", "/datalog", "/logs"]);
 
+/** The image's VOLUME paths that `mountedPaths` leaves out: each needs a scratch tmpfs. */
+export function unmountedImageVolumes(mountedPaths: readonly unknown[]): string[] {
+    return ZOOKEEPER_IMAGE_VOLUMES.filter((path) => !mountedPaths.includes(path));
+}
+
 /** Size cap of the scratch tmpfs at an image volume a container does not use. */
 export const SCRATCH_TMPFS_BYTES = 16 * 1024 * 1024;
 

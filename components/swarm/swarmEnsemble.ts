@@ -7,6 +7,7 @@ import {
     ScrapeTarget,
     computeNamePrefix,
     renderLabels,
+    unmountedImageVolumes,
 } from "../shared/containerConventions";
 import { ComponentArgumentsError, parseArgs } from "../shared/contract";
 import { ZOOKEEPER_SWARM_ENSEMBLE_TYPE } from "../shared/typeTokens";
@@ -291,6 +292,10 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                 },
                 { provider: providers.manager, parent: this, labels: renderLabels(serverLabels) },
             );
+            const namedMounts = [
+                { type: "volume", source: data.name, target: "/data" },
+                { type: "volume", source: datalog.name, target: "/datalog" },
+            ];
             const service = new docker.Service(
                 // The label in the name puts it in every message about the service, e.g. a converge
                 // timeout when no node carries it; the aliases keep a move between nodes an update.
@@ -310,14 +315,13 @@ export class ZooKeeperSwarmEnsemble extends pulumi.ComponentResource {
                             configs: files.configs,
                             secrets: files.secrets,
                             mounts: [
-                                { type: "volume", source: data.name, target: "/data" },
-                                { type: "volume", source: datalog.name, target: "/datalog" },
-                                // No anonymous volume at the image's third VOLUME path (ZOOKEEPER_IMAGE_VOLUMES).
-                                {
+                                ...namedMounts,
+                                // No anonymous volume at the image's other VOLUME paths (ZOOKEEPER_IMAGE_VOLUMES).
+                                ...unmountedImageVolumes(namedMounts.map((m) => m.target)).map((target) => ({
                                     type: "tmpfs",
-                                    target: "/logs",
+                                    target,
                                     tmpfsOptions: { sizeBytes: SCRATCH_TMPFS_BYTES, mode: SCRATCH_TMPFS_MODE },
-                                },
+                                })),
                             ],
                             sysctl: {},
                             healthcheck: task.healthcheck,

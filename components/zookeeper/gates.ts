@@ -6,7 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_USER, SCRATCH_TMPFS_BYTES, SCRATCH_TMPFS_MODE, ZOOKEEPER_IMAGE_VOLUMES } from "../shared/containerConventions";
+import { CONTAINER_USER, SCRATCH_TMPFS_BYTES, SCRATCH_TMPFS_MODE, unmountedImageVolumes } from "../shared/containerConventions";
 import { hardenedContainer } from "../shared/hardenedContainer";
 import { PASS_MARKER, passSeenMarker } from "./gateShell";
 
@@ -62,10 +62,7 @@ export interface GateSpec {
  */
 export function scratchTmpfs(mountedPaths: readonly unknown[]): Record<string, string> {
     return Object.fromEntries(
-        ZOOKEEPER_IMAGE_VOLUMES.filter((path) => !mountedPaths.includes(path)).map((path) => [
-            path,
-            `rw,size=${SCRATCH_TMPFS_BYTES},mode=${SCRATCH_TMPFS_MODE.toString(8)}`,
-        ]),
+        unmountedImageVolumes(mountedPaths).map((path) => [path, `rw,size=${SCRATCH_TMPFS_BYTES},mode=${SCRATCH_TMPFS_MODE.toString(8)}`]),
     );
 }
 
