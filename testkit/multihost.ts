@@ -16,15 +16,26 @@ export interface SimulatedHost {
     address: string;
 }
 
-async function script(name: string, args: string[], timeoutMs: number): Promise<string> {
-    const r = await runToExit("bash", [path.join(SCRIPTS, name), ...args], { cwd: repoRoot, env: process.env, timeoutMs });
+/** A script's exit code and its stdout and stderr together, for the tests of the scripts themselves. */
+export async function runScript(name: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env) {
+    return runToExit("bash", [path.join(SCRIPTS, name), ...args], { cwd: repoRoot, env, timeoutMs });
+}
+
+async function script(name: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
+    const r = await runScript(name, args, timeoutMs, env);
     if (r.exitCode !== 0) throw new Error(`scripts/multihost/${name} ${args.join(" ")} failed (exit ${r.exitCode}): ${r.output}`);
     return r.output;
 }
 
-/** `setup.sh n`: the hosts, from the lines it prints ("hN unix://... 10.213.0.1N"). */
-export async function setUpHosts(n: number): Promise<SimulatedHost[]> {
-    const out = await script("setup.sh", [String(n)], 600000);
+/**
+ * `teardown.sh`, then `setup.sh n`: the hosts, from the lines setup prints ("hN unix://...
+ * 10.213.0.1N"). A suite starts from nothing: a run killed midway leaves its hosts running, maybe
+ * cut off, stopped or mid-election, with its services in their swarm, and a CI run once failed on
+ * such a swarm. `env` is setup's environment (MH_IMAGES).
+ */
+export async function setUpHosts(n: number, env: NodeJS.ProcessEnv = process.env): Promise<SimulatedHost[]> {
+    await tearDownHosts();
+    const out = await script("setup.sh", [String(n)], 600000, env);
     return out
         .split("\n")
         .map((line) => /^h(\d) (unix:\/\/\S+) (\d+\.\d+\.\d+\.\d+)$/.exec(line))

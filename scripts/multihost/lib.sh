@@ -59,6 +59,25 @@ mh_hosts_count() {
 # The hosts recorded by setup (teardown works from this, never from a guess).
 mh_recorded_hosts() { cat "$MH_STATE_DIR/hosts" 2>/dev/null || echo 0; }
 
+# The highest host index anything of ours exists for: a namespace, a run or data directory, a
+# cgroup. The record lives in /run, so after a reboot it is gone while the data roots (with their
+# swarm state and services) stay in /var/lib.
+mh_traces() {
+  local path
+  for path in /run/netns/"$MH_PREFIX"-h[1-9] /run/"$MH_PREFIX"-h[1-9] /var/lib/"$MH_PREFIX"-h[1-9]-docker \
+    /sys/fs/cgroup/*/"$MH_PREFIX"-h[1-9]; do
+    [[ -e "$path" ]] && echo "$path"
+  done
+  return 0
+}
+mh_traced_hosts() {
+  local highest=0 path i
+  while read -r path; do
+    [[ "$path" =~ ${MH_PREFIX}-h([1-9]) ]] && i="${BASH_REMATCH[1]}" && ((i > highest)) && highest="$i"
+  done < <(mh_traces)
+  echo "$highest"
+}
+
 # Before anything is addressed: an unreachable route under every test subnet, in the root namespace.
 mh_ensure_safety_routes() {
   local net existing
@@ -129,6 +148,36 @@ mh_start_resolver() {
 mh_start_host() {
   mh_live_pid "$(mh_resolver_pidfile "$1")" >/dev/null || mh_start_resolver "$1"
   mh_live_pid "$(mh_pidfile "$1")" >/dev/null || mh_start_dockerd "$1"
+}
+
+# A healed or restarted manager is "pending" until it reaches the others, and a raft election
+# after it can leave the swarm without a leader for about a minute (testkit/multihost.ts,
+# swarmSettled): setup run again over such a swarm waits it out instead of acting on it.
+MH_SWARM_SETTLE_S="${MH_SWARM_SETTLE_S:-180}"
+
+# Host i's swarm state once it is not "pending" any more (or still pending after the bound).
+mh_settled_node_state() {
+  local state deadline=$((SECONDS + MH_SWARM_SETTLE_S))
+  while :; do
+    state="$(mh_docker "$1" info -f '{{.Swarm.LocalNodeState}}')"
+    [[ "$state" == pending && $SECONDS -lt $deadline ]] || break
+    sleep 1
+  done
+  echo "$state"
+}
+
+# Waits until the swarm, seen from host 1, has n nodes Ready, each a Leader or Reachable manager,
+# and a leader; dies naming what it saw after MH_SWARM_SETTLE_S.
+mh_wait_swarm_whole() {
+  local n="$1" nodes ready leaders deadline=$((SECONDS + MH_SWARM_SETTLE_S))
+  while :; do
+    nodes="$(mh_docker 1 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' 2>&1)" || true
+    ready="$(grep -c ' Ready \(Leader\|Reachable\)$' <<<"$nodes" || true)"
+    leaders="$(grep -c ' Leader$' <<<"$nodes" || true)"
+    ((ready == n && leaders == 1)) && return 0
+    ((SECONDS < deadline)) || mh_die "the swarm has $ready ready managers of $n after ${MH_SWARM_SETTLE_S} s: ${nodes//$'\n'/; }"
+    sleep 1
+  done
 }
 
 mh_wait_dockerd() {

@@ -13,6 +13,11 @@ n="$(mh_hosts_count "${1:-3}")"
 [[ "$(id -u)" == 0 ]] || mh_die "needs root (network namespaces, routes, dockerd)"
 recorded="$(mh_recorded_hosts)"
 ((recorded == 0 || recorded == n)) || mh_die "$recorded hosts exist already; run scripts/multihost/teardown.sh first"
+# Without a record, anything of ours is from a run whose record went with /run (a reboot): its data
+# roots hold a swarm and services that a new run would trip over.
+if ((recorded == 0)) && [[ -n "$(mh_traces)" ]]; then
+  mh_die "left by an earlier run whose record is gone: $(mh_traces | tr '\n' ' ')- run scripts/multihost/teardown.sh first"
+fi
 # The local images every host gets: the tags of LOCAL_IMAGES in stacks/configSchema.ts, which the
 # swarm stack uses (MH_IMAGES: a space-separated list instead).
 read -r -a images <<<"${MH_IMAGES:-zkpd.local/zookeeper:3.9.4 zkpd.local/zk-client-app:latest zkpd.local/prometheus:latest zkpd.local/alertmanager:latest}"
@@ -78,25 +83,36 @@ if ((${#missing[@]} > 0)); then
 fi
 images_at=$SECONDS
 
-# 6. The swarm: host 1 initialises it, the others join as managers; a label per node.
-state="$(mh_docker 1 info -f '{{.Swarm.LocalNodeState}}')"
-if [[ "$state" != active ]]; then
-  mh_docker 1 swarm init --advertise-addr "$(mh_host_addr 1)" --listen-addr "$(mh_host_addr 1):2377" \
-    --default-addr-pool "$MH_OVERLAY_POOL" --default-addr-pool-mask-length 24 >/dev/null
-fi
-token="$(mh_docker 1 swarm join-token -q manager)"
-for ((i = 2; i <= n; i++)); do
-  if [[ "$(mh_docker "$i" info -f '{{.Swarm.LocalNodeState}}')" != active ]]; then
+# 6. The swarm: host 1 initialises it, the others join as managers; a label per node. Run again
+# over a swarm a fault left (a restarted or healed manager), it waits for each node to settle.
+join_token() {
+  local deadline=$((SECONDS + MH_SWARM_SETTLE_S))
+  until mh_docker 1 swarm join-token -q manager 2>/dev/null; do
+    ((SECONDS < deadline)) || mh_die "the swarm gave no join token within ${MH_SWARM_SETTLE_S} s: $(mh_docker 1 node ls 2>&1)"
+    sleep 1
+  done
+}
+for ((i = 1; i <= n; i++)); do
+  state="$(mh_settled_node_state "$i")"
+  case "$state" in
+    active) continue ;;
+    inactive) ;;
+    *) mh_die "$(mh_host "$i") is in swarm state '$state'; run scripts/multihost/teardown.sh first" ;;
+  esac
+  if ((i == 1)); then
+    mh_docker 1 swarm init --advertise-addr "$(mh_host_addr 1)" --listen-addr "$(mh_host_addr 1):2377" \
+      --default-addr-pool "$MH_OVERLAY_POOL" --default-addr-pool-mask-length 24 >/dev/null
+  else
+    token="$(join_token)"
     mh_docker "$i" swarm join --token "$token" --advertise-addr "$(mh_host_addr "$i")" \
       --listen-addr "$(mh_host_addr "$i"):2377" "$(mh_host_addr 1):2377" >/dev/null
   fi
 done
+mh_wait_swarm_whole "$n"
 for ((i = 1; i <= n; i++)); do
   node="$(mh_docker "$i" info -f '{{.Swarm.NodeID}}')"
   mh_docker 1 node update --label-add "zookeeper-docker.host=h$i" "$node" >/dev/null
 done
-ready="$(mh_docker 1 node ls --format '{{.Status}} {{.ManagerStatus}}' | grep -c '^Ready \(Leader\|Reachable\)$' || true)"
-((ready == n)) || mh_die "the swarm has $ready ready managers of $n: $(mh_docker 1 node ls)"
 
 mh_say "$n hosts ready in $((SECONDS - started)) s (daemons $((daemons_at - started)) s, images $((images_at - daemons_at)) s, swarm $((SECONDS - images_at)) s)"
 for ((i = 1; i <= n; i++)); do echo "h$i unix://$(mh_socket "$i") $(mh_host_addr "$i")"; done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bash scripts/multihost/teardown.sh: removes what scripts/multihost/setup.sh created, by the pids
-# and names it recorded: the hosts' dockerd (and every process left in a host's namespace), their
+# and names it recorded, or that it finds without a record (a reboot empties /run, not the data
+# roots in /var/lib): the hosts' dockerd (and every process left in a host's namespace), their
 # data and run directories and cgroups, the namespaces, the root link and the safety routes.
 # Idempotent. Exits 1 if anything of it is still there afterwards, naming it.
 set -euo pipefail
@@ -9,9 +10,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/lib.sh"
 
 [[ "$(id -u)" == 0 ]] || mh_die "needs root"
+# The record, or what a run left without one (after a reboot, its data roots): whichever is higher.
 n="$(mh_recorded_hosts)"
-# A setup that died before recording leaves at most the hub and the safety routes; look for hosts anyway.
-((n > 0)) || n="$(ip netns list | grep -c "^${MH_PREFIX}-h[1-9]\b" || true)"
+traced="$(mh_traced_hosts)"
+((traced <= n)) || n="$traced"
 
 # Processes inside a host's network namespace: only ours are there.
 namespace_pids() { ip netns pids "$1" 2>/dev/null || true; }

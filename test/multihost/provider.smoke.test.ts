@@ -10,11 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { openFixtureStack, repoRoot, runToExit } from "../../testkit/harness";
+import { setUpHosts, tearDownHosts } from "../../testkit/multihost";
 
 const STACK = "mhsmoke";
 const IMAGE = "zkpd.local/zookeeper:3.9.4";
 const SOCKET = "unix:///run/zkmh-h1/docker.sock";
-const SCRIPTS = path.join(repoRoot, "scripts", "multihost");
 
 async function onNode(...args: string[]): Promise<string> {
     const r = await runToExit("docker", ["-H", SOCKET, ...args], { cwd: repoRoot, env: process.env, timeoutMs: 60000 });
@@ -28,12 +28,7 @@ let inputs: Inputs;
 let serviceId = "";
 
 beforeAll(async () => {
-    const setup = await runToExit("bash", [path.join(SCRIPTS, "setup.sh"), "1"], {
-        cwd: repoRoot,
-        env: { ...process.env, MH_IMAGES: IMAGE },
-        timeoutMs: 300000,
-    });
-    if (setup.exitCode !== 0) throw new Error(`setup.sh 1 failed: ${setup.output}`);
+    await setUpHosts(1, { ...process.env, MH_IMAGES: IMAGE });
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "zk-mh-smoke-"));
     stack = await openFixtureStack(path.join(__dirname, "fixtures", "swarm-service"), STACK, base);
     await stack.setAllConfig({ host: { value: SOCKET }, image: { value: IMAGE } });
@@ -41,9 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
-    const teardown = await runToExit("bash", [path.join(SCRIPTS, "teardown.sh")], { cwd: repoRoot, env: process.env, timeoutMs: 300000 });
-    expect(teardown.output).toContain("removed 1 hosts");
-    expect(teardown.exitCode).toBe(0);
+    expect(await tearDownHosts()).toContain("removed 1 hosts");
 }, 600000);
 
 test("docker service inspect holds every input the program gave", async () => {
