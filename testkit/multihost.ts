@@ -70,7 +70,7 @@ export async function onHost(host: SimulatedHost, ...args: string[]): Promise<st
 /**
  * How long a swarm may take to be whole again after a manager's link heals: observed here, the
  * swarm had a leader for about 12 s after the heal, then none for about 50 s (most likely the
- * healed manager's higher Raft term deposed it), and was whole 24-67 s after the heal.
+ * healed manager's higher Raft term deposed it), and was whole 11-75 s after the heal.
  */
 const SWARM_SETTLE_MAX_MS = 180000;
 
