@@ -109,9 +109,14 @@ for ((i = 1; i <= n; i++)); do
   fi
 done
 mh_wait_swarm_whole "$n"
+# A healed manager can still call an election after the swarm was whole: a label waits it out.
+label_deadline=$((SECONDS + MH_SWARM_SETTLE_S))
 for ((i = 1; i <= n; i++)); do
   node="$(mh_docker "$i" info -f '{{.Swarm.NodeID}}')"
-  mh_docker 1 node update --label-add "zookeeper-docker.host=h$i" "$node" >/dev/null
+  until mh_docker 1 node update --label-add "zookeeper-docker.host=h$i" "$node" >/dev/null; do
+    ((SECONDS < label_deadline)) || mh_die "$(mh_host "$i") could not be labelled within ${MH_SWARM_SETTLE_S} s"
+    sleep 1
+  done
 done
 
 mh_say "$n hosts ready in $((SECONDS - started)) s (daemons $((daemons_at - started)) s, images $((images_at - daemons_at)) s, swarm $((SECONDS - images_at)) s)"

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { execFileSync } from "child_process";
-import { hostFault, onHost, runScript, setUpHosts, tearDownHosts } from "../../testkit/multihost";
+import { hostFault, onHost, runScript, setUpHosts, swarmSettled, tearDownHosts } from "../../testkit/multihost";
 
 // One small image is enough: these tests start no service.
 const ENV = { ...process.env, MH_IMAGES: "zkpd.local/alertmanager:latest" };
@@ -51,6 +51,8 @@ test("setup.sh run again over a swarm left with h1's dockerd stopped and h3 cut 
     const again = await runScript("setup.sh", ["3"], 600000, ENV);
     expect(again.output).toContain("3 hosts ready");
     expect(again.exitCode).toBe(0);
+    // The healed h3 may still call an election after setup saw the swarm whole.
+    await swarmSettled(hosts[1], 3);
 
     const nodes = (await onHost(hosts[1], "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}")).split("\n").sort();
     expect(nodes.map((n) => n.replace(/ (Leader|Reachable)$/, " manager"))).toEqual([
