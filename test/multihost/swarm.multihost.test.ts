@@ -108,15 +108,39 @@ async function serverServes(id: number): Promise<void> {
     });
 }
 
+/** A task state that no longer changes: its container is gone or never started. */
+const TERMINAL_TASK_STATE = /^(Shutdown|Failed|Complete|Rejected|Orphaned|Remove)\b/;
+
+/**
+ * Waits until server `id`'s service has one task left that is not over, meant to run and running,
+ * then until the server serves. A host cut off or stopped past the swarm's node-down grace (three
+ * 5 s heartbeats) comes back to a replaced task: the orchestrator made the new one while the node
+ * was Down, and shuts the old one down after the heal, so the old container can serve for a few
+ * seconds and then drop its clients. Call it once the swarm is whole: by then the replacement, if
+ * any, exists.
+ */
+async function serverTaskSettled(id: number): Promise<void> {
+    await waitFor(`one running task of zk-${STACK}-${id}`, REJOIN_MAX_MS, async () => {
+        const tasks = (
+            await onHost(hosts[0], "service", "ps", `zk-${STACK}-${id}`, "--format", "{{.DesiredState}} {{.CurrentState}}")
+        ).split("\n");
+        const live = tasks.map((t) => t.split(" ").slice(1).join(" ")).filter((state) => !TERMINAL_TASK_STATE.test(state));
+        if (live.length !== 1 || !tasks.some((t) => t.startsWith("Running Running"))) throw new Error(`tasks: ${tasks.join("; ")}`);
+        return true;
+    });
+    await serverServes(id);
+}
+
 /**
  * After a heal or a start: waits for server `id` to serve and for the swarm's control plane, side
- * by side, so that each figure (ms from `since`) is its own.
+ * by side, so that each figure (ms from `since`) is its own; then for the server's task to settle.
  */
 async function servesAgainWithSwarm(id: number, since: number): Promise<{ servingMs: number; swarmMs: number }> {
     const [servingMs, swarmMs] = await Promise.all([
         serverServes(id).then(() => Date.now() - since),
         swarmSettled(hosts[0], hosts.length).then(() => Date.now() - since),
     ]);
+    await serverTaskSettled(id);
     return { servingMs, swarmMs };
 }
 
@@ -217,6 +241,7 @@ async function cutLeaderHost(label: string): Promise<number> {
             `leader host cut (${label}): server ${leader} cut; the servers that stay (${staying.join(", ")}) were ${stayingModes.join(", ")} ${CUT_MS} ms on, not one leader; writes stopped for ${gap} ms\n  ${logs.join("\n  ")}`,
         );
     }
+    await cutStep("waiting for the cut server's task to settle", serverTaskSettled(leader));
     await cutStep("waiting for the whole ensemble", ensembleServes());
     await sleep(1500);
     const report = await cutStep("stopping the staying writer", stopWriter(writer));
