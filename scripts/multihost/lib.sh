@@ -155,29 +155,25 @@ mh_start_host() {
 # swarmSettled): setup run again over such a swarm waits it out instead of acting on it.
 MH_SWARM_SETTLE_S="${MH_SWARM_SETTLE_S:-180}"
 
-# Host i's swarm state once it is not "pending" any more (or still pending after the bound).
-mh_settled_node_state() {
-  local state deadline=$((SECONDS + MH_SWARM_SETTLE_S))
-  while :; do
-    state="$(mh_docker "$1" info -f '{{.Swarm.LocalNodeState}}')"
-    [[ "$state" == pending && $SECONDS -lt $deadline ]] || break
+# `mh_settle WHAT CMD...`: runs CMD once a second until it succeeds (its stdout passes through),
+# up to MH_SWARM_SETTLE_S; then dies with WHAT and the nodes host 1 sees.
+mh_settle() {
+  local what="$1" deadline=$((SECONDS + MH_SWARM_SETTLE_S))
+  shift
+  until "$@" 2>/dev/null; do
+    ((SECONDS < deadline)) || mh_die "$what within ${MH_SWARM_SETTLE_S} s: $(mh_docker 1 node ls 2>&1 | tr '\n' ';')"
     sleep 1
   done
-  echo "$state"
 }
 
-# Waits until the swarm, seen from host 1, has n nodes Ready, each a Leader or Reachable manager,
-# and a leader; dies naming what it saw after MH_SWARM_SETTLE_S.
-mh_wait_swarm_whole() {
-  local n="$1" nodes ready leaders deadline=$((SECONDS + MH_SWARM_SETTLE_S))
-  while :; do
-    nodes="$(mh_docker 1 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' 2>&1)" || true
-    ready="$(grep -c ' Ready \(Leader\|Reachable\)$' <<<"$nodes" || true)"
-    leaders="$(grep -c ' Leader$' <<<"$nodes" || true)"
-    ((ready == n && leaders == 1)) && return 0
-    ((SECONDS < deadline)) || mh_die "the swarm has $ready ready managers of $n after ${MH_SWARM_SETTLE_S} s: ${nodes//$'\n'/; }"
-    sleep 1
-  done
+mh_node_state() { mh_docker "$1" info -f '{{.Swarm.LocalNodeState}}'; }
+mh_not_pending() { [[ "$(mh_node_state "$1")" != pending ]]; }
+
+# Host 1 sees n nodes Ready, each a Leader or Reachable manager, and one Leader.
+mh_swarm_whole() {
+  local nodes
+  nodes="$(mh_docker 1 node ls --format '{{.Status}} {{.ManagerStatus}}')" || return 1
+  [[ "$(grep -c '^Ready \(Leader\|Reachable\)$' <<<"$nodes")" == "$1" && "$(grep -c ' Leader$' <<<"$nodes")" == 1 ]]
 }
 
 mh_wait_dockerd() {

@@ -15,8 +15,9 @@ recorded="$(mh_recorded_hosts)"
 ((recorded == 0 || recorded == n)) || mh_die "$recorded hosts exist already; run scripts/multihost/teardown.sh first"
 # Without a record, anything of ours is from a run whose record went with /run (a reboot): its data
 # roots hold a swarm and services that a new run would trip over.
-if ((recorded == 0)) && [[ -n "$(mh_traces)" ]]; then
-  mh_die "left by an earlier run whose record is gone: $(mh_traces | tr '\n' ' ')- run scripts/multihost/teardown.sh first"
+traces="$(mh_traces)"
+if ((recorded == 0)) && [[ -n "$traces" ]]; then
+  mh_die "left by an earlier run whose record is gone: ${traces//$'\n'/ } - run scripts/multihost/teardown.sh first"
 fi
 # The local images every host gets: the tags of LOCAL_IMAGES in stacks/configSchema.ts, which the
 # swarm stack uses (MH_IMAGES: a space-separated list instead).
@@ -85,15 +86,9 @@ images_at=$SECONDS
 
 # 6. The swarm: host 1 initialises it, the others join as managers; a label per node. Run again
 # over a swarm a fault left (a restarted or healed manager), it waits for each node to settle.
-join_token() {
-  local deadline=$((SECONDS + MH_SWARM_SETTLE_S))
-  until mh_docker 1 swarm join-token -q manager 2>/dev/null; do
-    ((SECONDS < deadline)) || mh_die "the swarm gave no join token within ${MH_SWARM_SETTLE_S} s: $(mh_docker 1 node ls 2>&1)"
-    sleep 1
-  done
-}
 for ((i = 1; i <= n; i++)); do
-  state="$(mh_settled_node_state "$i")"
+  mh_settle "$(mh_host "$i") did not leave swarm state pending" mh_not_pending "$i"
+  state="$(mh_node_state "$i")"
   case "$state" in
     active) continue ;;
     inactive) ;;
@@ -103,20 +98,16 @@ for ((i = 1; i <= n; i++)); do
     mh_docker 1 swarm init --advertise-addr "$(mh_host_addr 1)" --listen-addr "$(mh_host_addr 1):2377" \
       --default-addr-pool "$MH_OVERLAY_POOL" --default-addr-pool-mask-length 24 >/dev/null
   else
-    token="$(join_token)"
+    token="$(mh_settle "the swarm gave no join token" mh_docker 1 swarm join-token -q manager)"
     mh_docker "$i" swarm join --token "$token" --advertise-addr "$(mh_host_addr "$i")" \
       --listen-addr "$(mh_host_addr "$i"):2377" "$(mh_host_addr 1):2377" >/dev/null
   fi
 done
-mh_wait_swarm_whole "$n"
+mh_settle "the swarm did not get all $n managers Ready with one leader" mh_swarm_whole "$n"
 # A healed manager can still call an election after the swarm was whole: a label waits it out.
-label_deadline=$((SECONDS + MH_SWARM_SETTLE_S))
 for ((i = 1; i <= n; i++)); do
   node="$(mh_docker "$i" info -f '{{.Swarm.NodeID}}')"
-  until mh_docker 1 node update --label-add "zookeeper-docker.host=h$i" "$node" >/dev/null; do
-    ((SECONDS < label_deadline)) || mh_die "$(mh_host "$i") could not be labelled within ${MH_SWARM_SETTLE_S} s"
-    sleep 1
-  done
+  mh_settle "$(mh_host "$i") could not be labelled" mh_docker 1 node update --label-add "zookeeper-docker.host=h$i" "$node" >/dev/null
 done
 
 mh_say "$n hosts ready in $((SECONDS - started)) s (daemons $((daemons_at - started)) s, images $((images_at - daemons_at)) s, swarm $((SECONDS - images_at)) s)"
